@@ -1,0 +1,32 @@
+"""Make sure an admin login exists for `make run`, and say what it is."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Create the 'admin' superuser with a generated password if no superuser exists; print the login."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--username", default="admin")
+
+    def handle(self, *args, username: str, **options) -> None:
+        password_file = settings.VAR_DIR / "admin-password.txt"
+        users = get_user_model().objects
+        if not users.filter(is_superuser=True).exists():
+            password = secrets.token_urlsafe(12)
+            users.create_superuser(username=username, email="", password=password)
+            password_file.write_text(password + "\n")
+            password_file.chmod(0o600)
+        if password_file.exists() and users.filter(username=username, is_superuser=True).exists():
+            password = password_file.read_text().strip()
+            self.stdout.write(
+                self.style.SUCCESS(f"Admin login: {username} / {password}  (http://127.0.0.1:8000/admin/)")
+            )
+        else:
+            self.stdout.write("A superuser already exists; use its login (or `manage.py createsuperuser`).")

@@ -1,0 +1,58 @@
+"""Pure text helpers shared by models, the admin, imports and the API."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.utils.text import slugify
+
+# Query parameters that only say where a click came from; two links that
+# differ only in these point at the same article.
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_")
+_TRACKING_NAMES = {"fbclid", "gclid", "dclid", "msclkid", "ref", "ref_src", "cmpid", "ocid", "src"}
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def normalize_url(url: str) -> str:
+    """A canonical form of an article URL, used for the uniqueness check.
+
+    Scheme and ``www.`` are dropped, the host lower-cased, AMP variants folded
+    into the canonical page, tracking parameters and fragments removed and the
+    remaining parameters sorted.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if host.startswith("amp."):
+        host = host[4:]
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = parts.path or "/"
+    for amp_suffix in ("/amp/", "/amp"):
+        if path.endswith(amp_suffix):
+            path = path[: -len(amp_suffix)] or "/"
+    if path.startswith("/amp/"):
+        path = path[4:]
+    path = path.rstrip("/") or "/"
+    query = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(name) and name.lower() != "amp"
+    )
+    return urlunsplit(("", host, path, urlencode(query), "")).lstrip("/")
+
+
+def unique_slug(text: str, taken: set[str] | None = None, max_length: int = 200) -> str:
+    """``slugify`` with a numeric suffix when the slug is already in ``taken``."""
+    base = slugify(text, allow_unicode=False)[: max_length - 6].strip("-") or "item"
+    taken = taken or set()
+    slug, counter = base, 2
+    while slug in taken:
+        slug = f"{base}-{counter}"
+        counter += 1
+    return slug

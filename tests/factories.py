@@ -1,0 +1,74 @@
+"""Small builders for test data. Milestones go through the service, as in the app."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+
+from milestones import services
+from milestones.models import Announcement, Milestone, Organisation, Person, Publisher
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Cellmaker {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    kind = Organisation.Kind.BATTERY_MAKER
+    country = "CN"
+
+
+class PublisherFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Publisher
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Battery News {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Sequence(lambda n: f"Speaker {n}")
+    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Announcement
+
+    title = factory.Sequence(lambda n: f"Solid-state news {n}")
+    slug = factory.LazyAttribute(lambda o: o.title.lower().replace(" ", "-"))
+    published_on = date(2025, 1, 15)
+    publisher = factory.SubFactory(PublisherFactory)
+    url = factory.Sequence(lambda n: f"https://news.example.com/articles/{n}")
+
+
+def make_milestone(
+    *,
+    owner: Organisation | None = None,
+    title: str = "Solid-state cells in production",
+    target: str = "2030",
+    category: str = Milestone.Category.START_OF_PRODUCTION,
+    status: str = Milestone.Status.ANNOUNCED,
+    slug: str | None = None,
+    opened_on: date | None = date(2025, 1, 15),
+    moved_by: Announcement | None = None,
+    **fields,
+) -> Milestone:
+    owner = owner or OrganisationFactory()
+    parsed = services.target_parse(text=target, owner=owner, opened_on=opened_on)
+    milestone = Milestone(
+        owner=owner,
+        title=title,
+        slug=slug or f"{owner.slug}-{Milestone.objects.count() + 1}",
+        category=category,
+        status=status,
+        **fields,
+    )
+    return services.milestone_save(milestone=milestone, target=parsed, moved_by=moved_by)
