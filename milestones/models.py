@@ -379,6 +379,9 @@ class TargetRevision(models.Model):
         related_name="target_revisions",
     )
     recorded_at = models.DateTimeField(db_index=True)
+    # When the world learnt of this target: the moving announcement's date, else
+    # the day it was recorded. ``as_of`` views ("what was believed on …") use it.
+    effective_on = models.DateField(db_index=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -10,7 +10,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import Announcement, Milestone, Organisation, Relation, TargetRevision
@@ -114,3 +115,43 @@ def track_records(organisation_ids: list[int]) -> dict[int, TrackRecord]:
 
 def track_record(organisation: Organisation) -> TrackRecord:
     return track_records([organisation.pk])[organisation.pk]
+
+
+_AS_OF_FIELDS = {
+    "target_text": "new_text",
+    "target_edtf": "new_edtf",
+    "target_display": "new_display",
+    "window_start": "new_start",
+    "window_end": "new_end",
+}
+
+
+def milestones_as_of(queryset: QuerySet[Milestone], day: date) -> QuerySet[Milestone]:
+    """Milestones as they were believed on ``day``: target from the revision
+    history, status from the change history; milestones not yet claimed then
+    are left out. Rows carry ``asof_*`` annotations; call :func:`apply_as_of`
+    on each to show them in place of today's values."""
+    revisions = TargetRevision.objects.filter(milestone=OuterRef("pk"), effective_on__lte=day).order_by(
+        "-effective_on", "-recorded_at", "-id"
+    )
+    statuses = Milestone.history.filter(id=OuterRef("pk"), history_date__date__lte=day).order_by(
+        "-history_date", "-history_id"
+    )
+    annotations = {
+        f"asof_{field}": Subquery(revisions.values(column)[:1]) for field, column in _AS_OF_FIELDS.items()
+    }
+    annotations["asof_status"] = Coalesce(
+        Subquery(statuses.values("status")[:1]), Value("announced", output_field=CharField())
+    )
+    annotations["asof_achieved_on"] = Subquery(statuses.values("achieved_on")[:1])
+    return queryset.filter(Exists(revisions)).annotate(**annotations)
+
+
+def apply_as_of(milestone: Milestone) -> Milestone:
+    """Copy ``asof_*`` annotations onto the instance (in memory only, never saved)."""
+    for field in (*_AS_OF_FIELDS, "status", "achieved_on"):
+        setattr(milestone, field, getattr(milestone, f"asof_{field}"))
+    milestone.target_open_start = milestone.target_edtf.startswith("../")
+    milestone.target_approximate = "~" in milestone.target_edtf or "%" in milestone.target_edtf
+    milestone._as_of = True
+    return milestone

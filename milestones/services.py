@@ -101,6 +101,7 @@ def _record_revision(milestone, previous, *, moved_by, recorded_by, note, now) -
         moved_by=moved_by,
         recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
         recorded_at=now,
+        effective_on=moved_by.published_on if moved_by else timezone.localdate(now),
         note=note,
     )
 

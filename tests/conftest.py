@@ -30,7 +30,9 @@ def require(condition: bool, reason: str) -> None:
 def _port_open(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
     try:
-        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+        with socket.create_connection(
+            (parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1
+        ):
             return True
     except OSError:
         return False
@@ -51,7 +53,10 @@ def redis_url() -> str:
 @pytest.fixture
 def chromium_path() -> str:
     path = "/usr/bin/chromium"
-    require(os.path.exists(path) or shutil.which("chromium") is not None, "needs Debian's chromium at /usr/bin/chromium")
+    require(
+        os.path.exists(path) or shutil.which("chromium") is not None,
+        "needs Debian's chromium at /usr/bin/chromium",
+    )
     return path
 
 
@@ -67,7 +72,9 @@ def editors_group(db) -> Group:
 
 @pytest.fixture
 def editor(db, editors_group, django_user_model):
-    user = django_user_model.objects.create_user(username="edna", password="curate-carefully-42", is_staff=True)
+    user = django_user_model.objects.create_user(
+        username="edna", password="curate-carefully-42", is_staff=True
+    )
     user.groups.add(editors_group)
     return user
 
