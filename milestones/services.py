@@ -181,6 +181,14 @@ def editors_group_ensure(*, using: str = "default") -> Group:
     extra = Q()
     for app_label, codename in _EXTRA_PERMISSIONS:
         extra |= Q(content_type__app_label=app_label, codename=codename)
-    permissions = Permission.objects.using(using).filter(Q(content_type__app_label__in=_CURATED_APPS) | extra)
+    permissions = (
+        Permission.objects.using(using)
+        .filter(Q(content_type__app_label__in=_CURATED_APPS) | extra)
+        # History and target revisions are written by the app itself, only read by people.
+        .exclude(
+            Q(content_type__model__startswith="historical") | Q(content_type__model="targetrevision"),
+            ~Q(codename__startswith="view_"),
+        )
+    )
     group.permissions.set(permissions)
     return group

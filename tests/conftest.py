@@ -3,6 +3,7 @@ the reason — except in CI (CI=true), where a missing service is a failure."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
@@ -62,7 +63,7 @@ def chromium_path() -> str:
 
 @pytest.fixture
 def seed(db) -> None:
-    call_command("load_seed", verbosity=0, stdout=open(os.devnull, "w"))
+    call_command("load_seed", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture
