@@ -288,9 +288,7 @@ def _build(kind: str, groups: tuple[str, ...], fiscal_year_start: int) -> _Span 
         year = _year(next(g for g in groups if g))
         return _sub_year_span(year, 36, f"end of {year}")
     if kind == "month":
-        if groups[0] not in MONTHS:
-            return None
-        return _month_span(_year(groups[1]), MONTHS[groups[0]])
+        return _month_span(_year(groups[1]), _month_number(groups[0]))
     if kind == "day_month_year":
         return _day_span(_year(groups[2]), _month_number(groups[1]), int(groups[0]))
     if kind == "month_day_year":
