@@ -22,7 +22,7 @@ class _FormParser(HTMLParser):
         attributes = dict(attrs)
         if tag == "form" and self.form_id is not None:
             self.inside = attributes.get("id") == self.form_id
-        if not self.inside or "name" not in attributes and tag != "option":
+        if not self.inside or ("name" not in attributes and tag != "option"):
             return
         if tag == "input":
             kind = attributes.get("type", "text")

@@ -8,7 +8,13 @@ import pytest
 from django.urls import reverse
 
 from milestones.models import Announcement, Milestone, Organisation, Quote
-from tests.factories import AnnouncementFactory, OrganisationFactory, PersonFactory, PublisherFactory, make_milestone
+from tests.factories import (
+    AnnouncementFactory,
+    OrganisationFactory,
+    PersonFactory,
+    PublisherFactory,
+    make_milestone,
+)
 from tests.formdata import form_data
 
 pytestmark = pytest.mark.django_db
@@ -48,7 +54,9 @@ def test_editor_adds_a_milestone_typed_as_h2_2026(editor_client):
 
 def test_change_page_shows_the_computed_window(editor_client):
     milestone = make_milestone(target="Q3 2027")
-    page = editor_client.get(reverse("admin:milestones_milestone_change", args=[milestone.pk])).content.decode()
+    page = editor_client.get(
+        reverse("admin:milestones_milestone_change", args=[milestone.pk])
+    ).content.decode()
     assert "2027-07-01 to 2027-09-30" in page and "2027-35" in page
 
 
@@ -192,7 +200,12 @@ def test_history_records_who_changed_an_organisation(editor_client):
 def test_autocomplete_finds_an_organisation_by_alias(editor_client, seed):
     response = editor_client.get(
         "/admin/autocomplete/",
-        {"app_label": "milestones", "model_name": "milestone", "field_name": "owner", "term": "Contemporary Amperex"},
+        {
+            "app_label": "milestones",
+            "model_name": "milestone",
+            "field_name": "owner",
+            "term": "Contemporary Amperex",
+        },
     )
     assert [item["text"] for item in response.json()["results"]] == ["CATL"]
 

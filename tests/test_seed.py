@@ -53,13 +53,21 @@ def test_findreams_is_a_subsidiary_of_byd(seed):
 
 
 def test_catl_litigation_against_calb_and_svolt(seed):
-    sued = Relation.objects.filter(source__slug="catl", kind="litigation_against").values_list("target__slug", flat=True)
+    sued = Relation.objects.filter(source__slug="catl", kind="litigation_against").values_list(
+        "target__slug", flat=True
+    )
     assert set(sued) == {"calb", "svolt"}
 
 
 def test_aliases_find_organisations(seed):
-    for alias, slug in [("Contemporary Amperex Technology", "catl"), ("弗迪电池", "findreams-battery"), ("MIIT", "miit")]:
-        assert list(Organisation.objects.filter(organisation_search_q(alias)).values_list("slug", flat=True)) == [slug]
+    for alias, slug in [
+        ("Contemporary Amperex Technology", "catl"),
+        ("弗迪电池", "findreams-battery"),
+        ("MIIT", "miit"),
+    ]:
+        assert list(
+            Organisation.objects.filter(organisation_search_q(alias)).values_list("slug", flat=True)
+        ) == [slug]
 
 
 def test_quotes_and_second_hand_source(seed):
@@ -98,6 +106,6 @@ def test_broken_seed_file_fails_without_loading_anything(tmp_path):
     data = json.loads((__import__("pathlib").Path("milestones/seed/casip.json")).read_text())
     data["milestones"][0]["target"] = "whenever"
     path.write_text(json.dumps(data))
-    with pytest.raises(CommandError, match="nothing was loaded.*not a target date"):
+    with pytest.raises(CommandError, match=r"nothing was loaded.*not a target date"):
         call_command("load_seed", file=path, stdout=io.StringIO())
     assert not Organisation.objects.exists()

@@ -12,10 +12,17 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def load_settings(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "DEBUG", "REDIS_URL")}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "SECRET_KEY", "DEBUG", "REDIS_URL")
+    }
     code = "import ssbtracker.settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL, s.DEBUG)"
     return subprocess.run(
-        [sys.executable, "-c", code], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -39,7 +46,9 @@ def test_malformed_boolean_is_refused(tmp_path):
 def test_postgres_url_uses_psycopg_with_a_pool(tmp_path):
     code = "import ssbtracker.settings as s; d=s.DATABASES['default']; print(d['ENGINE'], d['OPTIONS']['pool']['max_size'])"
     env = {**os.environ, "DATABASE_URL": "postgres://u@db.example:5432/ssb", "VAR_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.split() == ["django.db.backends.postgresql", "4"]
 
 

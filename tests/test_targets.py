@@ -169,14 +169,17 @@ phrases = st.one_of(
     years.map(lambda y: f"{y}/{(y + 1) % 100:02d}"),
     years.map(lambda y: f"{y} or {y + 1}"),
     st.tuples(st.sampled_from(["FY", "fiscal "]), years).map(lambda t: f"{t[0]}{t[1]}"),
-    st.tuples(st.sampled_from(["H1 ", "H2 ", "Q1 ", "Q2 ", "Q3 ", "Q4 ", "early ", "mid ", "late ", "end of "]), years).map(
-        lambda t: f"{t[0]}{t[1]}"
+    st.tuples(
+        st.sampled_from(["H1 ", "H2 ", "Q1 ", "Q2 ", "Q3 ", "Q4 ", "early ", "mid ", "late ", "end of "]),
+        years,
+    ).map(lambda t: f"{t[0]}{t[1]}"),
+    st.tuples(st.sampled_from(["January", "February", "June", "December"]), years).map(
+        lambda t: f"{t[0]} {t[1]}"
     ),
-    st.tuples(st.sampled_from(["January", "February", "June", "December"]), years).map(lambda t: f"{t[0]} {t[1]}"),
     st.dates(min_value=date(1990, 1, 1), max_value=date(2150, 12, 31)).map(date.isoformat),
-    st.tuples(years, st.sampled_from(["", "-06", "-21", "-24", "-35", "-41"]), st.sampled_from(["", "~", "?", "%"])).map(
-        lambda t: f"{t[0]}{t[1]}{t[2]}"
-    ),
+    st.tuples(
+        years, st.sampled_from(["", "-06", "-21", "-24", "-35", "-41"]), st.sampled_from(["", "~", "?", "%"])
+    ).map(lambda t: f"{t[0]}{t[1]}{t[2]}"),
     st.tuples(years, years).map(lambda t: f"{min(t)}/{max(t)}"),
     st.tuples(st.sampled_from(["by ", "around "]), st.sampled_from(["H2 ", "Q1 ", "FY", "late "]), years).map(
         lambda t: f"{t[0]}{t[1]}{t[2]}"
@@ -185,7 +188,11 @@ phrases = st.one_of(
 
 
 @settings(max_examples=400, deadline=None)
-@given(text=phrases, fiscal=st.integers(1, 12), opened=st.dates(min_value=date(1990, 1, 1), max_value=date(2150, 1, 1)))
+@given(
+    text=phrases,
+    fiscal=st.integers(1, 12),
+    opened=st.dates(min_value=date(1990, 1, 1), max_value=date(2150, 1, 1)),
+)
 def test_accepted_targets_have_ordered_windows_and_reparse_to_the_same_window(text, fiscal, opened):
     try:
         target = parse_target(text, fiscal_year_start=fiscal, opened_on=opened)
