@@ -8,6 +8,8 @@ class MilestonesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from . import checks  # noqa: F401  registers the connection-budget system check
+
         # After every migrate: permissions exist by then, and re-running is a no-op.
         post_migrate.connect(_ensure_editors, sender=self, dispatch_uid="ensure_editors")
 

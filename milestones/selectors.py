@@ -10,11 +10,22 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Announcement, Milestone, Organisation, Relation, TargetRevision
+from .models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
 
 
 def milestone_list() -> QuerySet[Milestone]:
@@ -155,3 +166,182 @@ def apply_as_of(milestone: Milestone) -> Milestone:
     milestone.target_approximate = "~" in milestone.target_edtf or "%" in milestone.target_edtf
     milestone._as_of = True
     return milestone
+
+
+# --- reader pages and feeds (issue 4) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class MilestoneFilters:
+    """What a reader can narrow the timeline by; every field comes from the URL."""
+
+    region: str = ""
+    country: str = ""
+    kind: str = ""
+    organisation: str = ""  # slug; matches owner or participant
+    technology: str = ""
+    category: str = ""
+    status: str = ""
+    text: str = ""
+    year_from: int | None = None
+    year_to: int | None = None
+
+
+def milestones_filter(queryset: QuerySet[Milestone], filters: MilestoneFilters) -> QuerySet[Milestone]:
+    """Apply reader filters; the year range keeps milestones whose window overlaps it."""
+    exact = {
+        "owner__region": filters.region,
+        "owner__country": filters.country,
+        "owner__kind": filters.kind,
+        "technology": filters.technology,
+        "category": filters.category,
+        "status": filters.status,
+    }
+    queryset = queryset.filter(**{field: value for field, value in exact.items() if value})
+    if filters.organisation:
+        # A consortium's milestone also belongs on its members' timelines.
+        involved = Milestone.participants.through.objects.filter(
+            milestone_id=OuterRef("pk"), organisation__slug=filters.organisation
+        )
+        queryset = queryset.filter(Q(owner__slug=filters.organisation) | Exists(involved))
+    if filters.text:
+        queryset = queryset.filter(_milestone_text_q(filters.text))
+    if filters.year_from:
+        queryset = queryset.filter(window_end__gte=date(filters.year_from, 1, 1))
+    if filters.year_to:
+        queryset = queryset.filter(window_start__lte=date(filters.year_to, 12, 31))
+    return queryset
+
+
+def _milestone_text_q(text: str) -> Q:
+    return (
+        Q(title__icontains=text)
+        | Q(target_text__icontains=text)
+        | Q(description__icontains=text)
+        | organisation_search_q(text, prefix="owner__")
+    )
+
+
+def milestone_timeline() -> QuerySet[Milestone]:
+    """:func:`milestone_list` plus what the chart and calendars draw: the first
+    stated target (``first_revisions``, one row) and ``revision_count``."""
+    revision_count = (
+        TargetRevision.objects.filter(milestone=OuterRef("pk"))
+        .order_by()
+        .values("milestone")
+        .annotate(total=Count("id"))
+        .values("total")
+    )
+    return (
+        milestone_list()
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                # The original claim is the one revision without an old target.
+                queryset=TargetRevision.objects.filter(old_edtf="").order_by("recorded_at", "id"),
+                to_attr="first_revisions",
+            )
+        )
+        .annotate(revision_count=Coalesce(Subquery(revision_count), Value(0)))
+    )
+
+
+RACE_REGIONS = ("china", "japan", "south_korea", "north_america", "europe")
+RACE_CATEGORIES = ("vehicle_launch", "start_of_production", "supply_chain")
+
+
+def race_leaders() -> dict[tuple[str, str], list[Milestone]]:
+    """Per (region, category): live or achieved milestones, earliest deadline first."""
+    rows = (
+        Milestone.objects.select_related("owner")
+        .filter(owner__region__in=RACE_REGIONS, category__in=RACE_CATEGORIES)
+        .exclude(status__in=(Milestone.Status.MISSED, Milestone.Status.CANCELLED))
+        .order_by("window_end", "window_start", "title")
+    )
+    board: dict[tuple[str, str], list[Milestone]] = defaultdict(list)
+    for milestone in rows:
+        board[(milestone.owner.region, milestone.category)].append(milestone)
+    return board
+
+
+def search_organisations(text: str, *, full_text: bool) -> QuerySet[Organisation]:
+    matches = organisation_search_q(text)
+    if full_text:
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("name", "aliases", "description", config="simple")
+        query = SearchQuery(text, config="simple", search_type="websearch")
+        matches |= Q(pk__in=Organisation.objects.annotate(sv=vector).filter(sv=query).values("pk"))
+    return Organisation.objects.filter(matches).order_by("name")
+
+
+def search_milestones(text: str, *, full_text: bool) -> QuerySet[Milestone]:
+    if not full_text:
+        return milestone_list().filter(_milestone_text_q(text))
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = SearchVector("title", weight="A") + SearchVector("target_text", "description", weight="B")
+    query = SearchQuery(text, config="english", search_type="websearch")
+    ranked = milestone_list().annotate(rank=SearchRank(vector, query))
+    return ranked.filter(Q(rank__gt=0) | organisation_search_q(text, prefix="owner__")).order_by(
+        "-rank", "window_end"
+    )
+
+
+def search_announcements(text: str, *, full_text: bool) -> QuerySet[Announcement]:
+    base = Announcement.objects.select_related("publisher")
+    if not full_text:
+        return base.filter(Q(title__icontains=text) | Q(summary__icontains=text))
+    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+    vector = SearchVector("title", weight="A") + SearchVector("summary", weight="B")
+    query = SearchQuery(text, config="english", search_type="websearch")
+    return base.annotate(rank=SearchRank(vector, query)).filter(rank__gt=0).order_by("-rank", "-published_on")
+
+
+def announcement_detail() -> QuerySet[Announcement]:
+    return Announcement.objects.select_related("publisher", "original_source").prefetch_related(
+        Prefetch("quotes", queryset=Quote.objects.select_related("speaker__affiliation")),
+        Prefetch("organisations", queryset=Organisation.objects.order_by("name")),
+        Prefetch("milestones", queryset=Milestone.objects.select_related("owner")),
+    )
+
+
+def milestone_status_changes(*, limit: int) -> list[dict]:
+    """Recent status changes from the change history, newest first.
+
+    History rows are compared with the row before them for the same milestone;
+    only milestones among the newest ``limit * 4`` history rows are read, so the
+    cost is bounded however long the history grows."""
+    History = Milestone.history.model
+    recent_ids = set(History.objects.order_by("-history_date").values_list("id", flat=True)[: limit * 4])
+    rows = History.objects.filter(id__in=recent_ids).order_by("id", "history_date", "history_id")
+    changes, previous = [], None
+    for row in rows.values("history_id", "id", "status", "history_date", "title", "slug", "achieved_on"):
+        if previous and previous["id"] == row["id"] and previous["status"] != row["status"]:
+            changes.append({**row, "old_status": previous["status"]})
+        previous = row
+    changes.sort(key=lambda change: change["history_date"], reverse=True)
+    return changes[:limit]
+
+
+def target_moves(*, limit: int) -> QuerySet[TargetRevision]:
+    """Recent target changes (not the first claims), newest first."""
+    return (
+        TargetRevision.objects.exclude(old_edtf="")
+        .select_related("milestone__owner", "moved_by__publisher")
+        .order_by("-recorded_at", "-id")[:limit]
+    )
+
+
+def freshness() -> tuple:
+    """Cheap fingerprint of everything pages and feeds show: changes when any row
+    is added, edited or deleted (counts catch deletions that leave no timestamp)."""
+    milestones = Milestone.objects.aggregate(last=Max("updated_at"), n=Count("id"))
+    revisions = TargetRevision.objects.aggregate(last=Max("recorded_at"), n=Count("id"))
+    announcements = Announcement.objects.aggregate(last=Max("updated_at"), n=Count("id"))
+    stamps = [s for s in (milestones["last"], revisions["last"], announcements["last"]) if s]
+    return (
+        max(stamps) if stamps else None,
+        (milestones["n"], revisions["n"], announcements["n"]),
+    )

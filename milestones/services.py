@@ -76,6 +76,10 @@ def milestone_save(
     milestone.save()
     if changed:
         _record_revision(milestone, previous, moved_by=moved_by, recorded_by=recorded_by, note=note, now=now)
+        if previous:  # issue 5: unsent reminders for the old window are cancelled
+            from .services_reminders import reminders_cancel_stale
+
+            reminders_cancel_stale(milestone=milestone, now=now)
     return milestone
 
 
@@ -192,3 +196,90 @@ def editors_group_ensure(*, using: str = "default") -> Group:
     )
     group.permissions.set(permissions)
     return group
+
+
+# --- REST API writes (issue 3) -------------------------------------------------
+
+
+@transaction.atomic
+def record_save(*, instance, many: dict[str, Iterable] | None = None):
+    """Validate (fields, uniques, check constraints) and save any curated record, then set its
+    many-to-many links. For models without a richer service of their own (organisations,
+    relations, people, publishers)."""
+    many = many or {}
+    # Non-editable fields (region, url_normalized) are derived in Model.save(), so still empty here.
+    derived = [field.name for field in instance._meta.fields if not field.editable]
+    instance.full_clean(exclude=[*many, *derived])
+    instance.save()
+    for name, values in many.items():
+        getattr(instance, name).set(values)
+    return instance
+
+
+@transaction.atomic
+def milestone_write(
+    *,
+    milestone: Milestone,
+    target: Target | None = None,
+    moved_by: Announcement | None = None,
+    participants: Iterable[Organisation] | None = None,
+    evidence: Iterable[Announcement] | None = None,
+    recorded_by=None,
+    now: datetime | None = None,
+) -> Milestone:
+    """Create or change a milestone with its links in one transaction (the API's path).
+
+    Achieving without a date means today, as in :func:`milestone_set_status`; a
+    changed target is recorded as a revision by :func:`milestone_save`.
+    """
+    if milestone.status == Milestone.Status.ACHIEVED and milestone.achieved_on is None:
+        milestone.achieved_on = timezone.localdate(now)
+    milestone_save(milestone=milestone, target=target, moved_by=moved_by, recorded_by=recorded_by, now=now)
+    if participants is not None:
+        milestone.participants.set(participants)
+    if evidence is not None:
+        milestone.evidence.set(evidence)
+    return milestone
+
+
+@transaction.atomic
+def announcement_write(
+    *,
+    announcement: Announcement,
+    organisations: Iterable[Organisation] | None = None,
+    quotes: list[dict] | None = None,
+) -> Announcement:
+    """Save an announcement, its organisations and (when given) its quotes, replacing the old ones."""
+    announcement_url_check(url=announcement.url, exclude_pk=announcement.pk)
+    record_save(instance=announcement)
+    if organisations is not None:
+        announcement.organisations.set(organisations)
+    if quotes is not None:
+        from .models import Quote  # kept local: this block is appended after the module's imports
+
+        announcement.quotes.all().delete()
+        Quote.objects.bulk_create(
+            Quote(announcement=announcement, position=quote.pop("position", index), **quote)
+            for index, quote in enumerate(dict(q) for q in quotes)
+        )
+    return announcement
+
+
+def _citing_evidence(announcement: Announcement) -> list:
+    return [*announcement.milestones.all(), *announcement.relations.all()]
+
+
+@transaction.atomic
+def record_delete(*, instance) -> None:
+    """Delete a record unless something still cites it (``ProtectedError`` names what does).
+
+    An announcement that is a milestone's or relation's evidence counts as cited too:
+    the database would silently drop those links, and with them the proof.
+    """
+    from django.db.models import ProtectedError  # kept local, as above
+
+    if isinstance(instance, Announcement):
+        citing = _citing_evidence(instance)
+        if citing:
+            raise ProtectedError(f"{instance} is evidence for other records", set(citing))
+    instance.delete()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views, views_subscriptions
 
 app_name = "milestones"
 
@@ -9,4 +9,22 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("milestones/<slug:slug>/", views.milestone_detail, name="milestone"),
     path("announcements/<slug:slug>/", views.announcement_detail, name="announcement"),
+    # Reader pages and feeds (issue 4)
+    path("embed/", views.embed, name="embed"),
+    path("upcoming/", views.upcoming, name="upcoming"),
+    path("overdue/", views.overdue, name="overdue"),
+    path("search/", views.search, name="search"),
+    path("race/", views.race, name="race"),
+    path("feeds/timeline.ics", feeds.timeline_ics, name="timeline_ics"),
+    path("organisations/<slug:slug>/calendar.ics", feeds.organisation_ics, name="organisation_ics"),
+    path("feeds/announcements.atom", feeds.announcements_feed, name="announcements_feed"),
+    path("feeds/changes.atom", feeds.changes_feed, name="changes_feed"),
+    # Reminders (issue 5)
+    path("subscriptions/", views_subscriptions.subscribe, name="subscribe"),
+    path(
+        "subscriptions/confirm/<str:token>/",
+        views_subscriptions.subscription_confirm,
+        name="subscription_confirm",
+    ),
+    path("subscriptions/unsubscribe/<str:token>/", views_subscriptions.unsubscribe, name="unsubscribe"),
 ]
