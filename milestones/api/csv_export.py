@@ -1,0 +1,104 @@
+"""Flat rows for ``?format=csv``: one line per milestone or announcement, lists joined by "; "."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from milestones import selectors
+from milestones.models import Announcement, Milestone
+
+from .fields import links
+
+MILESTONE_COLUMNS = [
+    "slug",
+    "title",
+    "owner",
+    "owner_slug",
+    "owner_country",
+    "owner_region",
+    "participants",
+    "category",
+    "technology",
+    "electrolyte",
+    "target_text",
+    "target_edtf",
+    "target_display",
+    "target_start",
+    "target_end",
+    "target_approximate",
+    "status",
+    "overdue",
+    "achieved_on",
+    "evidence",
+    "url",
+    "page_url",
+]
+
+ANNOUNCEMENT_COLUMNS = [
+    "slug",
+    "title",
+    "published_on",
+    "publisher",
+    "source_url",
+    "paywalled",
+    "original_source",
+    "organisations",
+    "summary",
+    "quotes",
+    "url",
+    "page_url",
+]
+
+
+def _joined(values) -> str:
+    return "; ".join(str(value) for value in values)
+
+
+def milestone_row(milestone: Milestone, context: dict) -> dict:
+    as_of = context.get("as_of")
+    if as_of:
+        selectors.apply_as_of(milestone)
+    link = links(context)
+    return {
+        "slug": milestone.slug,
+        "title": milestone.title,
+        # The list queryset carries these as annotations (loaders.OWNER_COLUMNS): no join per row.
+        "owner": milestone.owner_name,
+        "owner_slug": milestone.owner_slug,
+        "owner_country": milestone.owner_country,
+        "owner_region": milestone.owner_region,
+        "participants": _joined(org.name for org in milestone.participants_list),
+        "category": milestone.category,
+        "technology": milestone.technology,
+        "electrolyte": milestone.electrolyte,
+        "target_text": milestone.target_text,
+        "target_edtf": milestone.target_edtf,
+        "target_display": milestone.target_display,
+        "target_start": milestone.window_start,
+        "target_end": milestone.window_end,
+        "target_approximate": milestone.target_approximate,
+        "status": milestone.status,
+        "overdue": milestone.is_overdue(as_of or timezone.localdate()),
+        "achieved_on": milestone.achieved_on,
+        "evidence": _joined(a.url for a in milestone.evidence_list),
+        "url": link.api("milestone", milestone.slug),
+        "page_url": link.page(milestone),
+    }
+
+
+def announcement_row(announcement: Announcement, context: dict) -> dict:
+    link = links(context)
+    return {
+        "slug": announcement.slug,
+        "title": announcement.title,
+        "published_on": announcement.published_on,
+        "publisher": announcement.publisher.name,
+        "source_url": announcement.url,
+        "paywalled": announcement.paywalled,
+        "original_source": announcement.original_source.name if announcement.original_source else "",
+        "organisations": _joined(org.name for org in announcement.organisations.all()),
+        "summary": announcement.summary,
+        "quotes": len(announcement.quotes.all()),
+        "url": link.api("announcement", announcement.slug),
+        "page_url": link.page(announcement),
+    }

@@ -1,0 +1,180 @@
+"""Query-string filters. Names are part of the public API: they appear in the schema.
+
+Filters on many-to-many links use ``Exists`` subqueries rather than joins, so a
+milestone with two matching participants is still one row and no DISTINCT is needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import django_filters as filters
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from milestones import selectors
+from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, Region, Relation
+
+from .serializers import COUNTRY_CHOICES
+
+
+def _countries() -> list[tuple[str, str]]:
+    # A callable: FilterSets deep-copy their filters per request, and 250 choices add up.
+    return COUNTRY_CHOICES
+
+
+_KINDS = Organisation.Kind.choices
+_REGIONS = Region.choices
+
+
+def _participates(slug: str) -> Exists:
+    return Exists(
+        Milestone.participants.through.objects.filter(milestone_id=OuterRef("pk"), organisation__slug=slug)
+    )
+
+
+class MilestoneFilter(filters.FilterSet):
+    organisation = filters.CharFilter(method="filter_organisation", help_text="Owner or participant (slug).")
+    owner = filters.CharFilter(field_name="owner__slug", help_text="Owning organisation (slug).")
+    participant = filters.CharFilter(
+        method="filter_participant", help_text="Participating organisation (slug)."
+    )
+    kind = filters.ChoiceFilter(field_name="owner__kind", choices=_KINDS, help_text="Owner's kind.")
+    country = filters.ChoiceFilter(
+        field_name="owner__country", choices=_countries, help_text="Owner's country."
+    )
+    region = filters.ChoiceFilter(field_name="owner__region", choices=_REGIONS, help_text="Owner's region.")
+    status = filters.MultipleChoiceFilter(choices=Milestone.Status.choices, help_text="Repeat for several.")
+    category = filters.ChoiceFilter(choices=Milestone.Category.choices)
+    technology = filters.ChoiceFilter(choices=Milestone.Technology.choices)
+    deadline_after = filters.DateFilter(
+        field_name="window_end", lookup_expr="gte", help_text="Deadline on or after."
+    )
+    deadline_before = filters.DateFilter(
+        field_name="window_end", lookup_expr="lte", help_text="Deadline on or before."
+    )
+    active_on = filters.DateFilter(
+        method="filter_active_on", help_text="The target window contains this day."
+    )
+    overdue = filters.BooleanFilter(method="filter_overdue", help_text="Window ended and not final (today).")
+    q = filters.CharFilter(method="filter_q", help_text="Title, or an organisation's name or alias.")
+    ordering = filters.OrderingFilter(
+        fields=(("window_end", "deadline"), ("window_start", "start"), ("title", "title")),
+        help_text="deadline, start or title; prefix '-' to reverse. Default: deadline.",
+    )
+
+    class Meta:
+        model = Milestone
+        fields: list[str] = []
+
+    def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(owner__slug=value) | _participates(value))
+
+    def filter_participant(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(_participates(value))
+
+    def filter_active_on(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        return queryset.filter(window_start__lte=value, window_end__gte=value)
+
+    def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        overdue = Q(window_end__lt=timezone.localdate()) & ~selectors.milestones_final_q()
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        participant = Milestone.participants.through.objects.filter(milestone_id=OuterRef("pk")).filter(
+            selectors.organisation_search_q(value, prefix="organisation__")
+        )
+        return queryset.filter(
+            Q(title__icontains=value)
+            | selectors.organisation_search_q(value, prefix="owner__")
+            | Exists(participant)
+        )
+
+
+class AnnouncementFilter(filters.FilterSet):
+    organisation = filters.CharFilter(method="filter_organisation", help_text="Organisation involved (slug).")
+    publisher = filters.CharFilter(field_name="publisher__slug", help_text="Publisher (slug).")
+    published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte")
+    published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte")
+    paywalled = filters.BooleanFilter()
+    q = filters.CharFilter(method="filter_q", help_text="Title, summary, or an organisation's name or alias.")
+    ordering = filters.OrderingFilter(
+        fields=(("published_on", "published"), ("title", "title")),
+        help_text="published or title; prefix '-' to reverse. Default: -published (newest first).",
+    )
+
+    class Meta:
+        model = Announcement
+        fields: list[str] = []
+
+    def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        links = Announcement.organisations.through.objects.filter(
+            announcement_id=OuterRef("pk"), organisation__slug=value
+        )
+        return queryset.filter(Exists(links))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        involved = Announcement.organisations.through.objects.filter(announcement_id=OuterRef("pk")).filter(
+            selectors.organisation_search_q(value, prefix="organisation__")
+        )
+        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value) | Exists(involved))
+
+
+class OrganisationFilter(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=_KINDS)
+    country = filters.ChoiceFilter(choices=_countries)
+    region = filters.ChoiceFilter(choices=_REGIONS)
+    member_of = filters.CharFilter(
+        method="filter_member_of", help_text="Members of this organisation (slug)."
+    )
+    q = filters.CharFilter(method="filter_q", help_text="Name or alias.")
+    ordering = filters.OrderingFilter(fields=(("name", "name"),), help_text="name or -name. Default: name.")
+
+    class Meta:
+        model = Organisation
+        fields: list[str] = []
+
+    def filter_member_of(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        memberships = Relation.objects.filter(
+            source_id=OuterRef("pk"), kind=Relation.Kind.MEMBER_OF, target__slug=value
+        )
+        return queryset.filter(Exists(memberships))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(selectors.organisation_search_q(value))
+
+
+class RelationFilter(filters.FilterSet):
+    source = filters.CharFilter(field_name="source__slug", help_text="Source organisation (slug).")
+    target = filters.CharFilter(field_name="target__slug", help_text="Target organisation (slug).")
+    organisation = filters.CharFilter(method="filter_organisation", help_text="Either side (slug).")
+    kind = filters.ChoiceFilter(choices=Relation.Kind.choices)
+
+    class Meta:
+        model = Relation
+        fields: list[str] = []
+
+    def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(Q(source__slug=value) | Q(target__slug=value))
+
+
+class PersonFilter(filters.FilterSet):
+    affiliation = filters.CharFilter(field_name="affiliation__slug", help_text="Organisation (slug).")
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name.")
+    ordering = filters.OrderingFilter(fields=(("name", "name"),), help_text="name or -name.")
+
+    class Meta:
+        model = Person
+        fields: list[str] = []
+
+
+class PublisherFilter(filters.FilterSet):
+    country = filters.ChoiceFilter(choices=_countries)
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Name.")
+    ordering = filters.OrderingFilter(fields=(("name", "name"),), help_text="name or -name.")
+
+    class Meta:
+        model = Publisher
+        fields: list[str] = []

@@ -1,0 +1,30 @@
+"""/api/v1/: the six resources, the OpenAPI schema and its two readers (served from our static files)."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("organizations", views.OrganisationViewSet, basename="organisation")
+router.register("relations", views.RelationViewSet, basename="relation")
+router.register("people", views.PersonViewSet, basename="person")
+router.register("publishers", views.PublisherViewSet, basename="publisher")
+router.register("announcements", views.AnnouncementViewSet, basename="announcement")
+router.register("milestones", views.MilestoneViewSet, basename="milestone")
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "redoc/",
+        SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
+        name="redoc",
+    ),
+    *router.urls,
+    # Anything else under /api/v1/ is a JSON 404, not the site's HTML error page.
+    re_path(r"^[\s\S]*$", views.not_found),
+]

@@ -1,0 +1,380 @@
+"""Thin viewsets: selectors for reads, serializers (and through them services) for writes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.http import StreamingHttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.decorators import api_view, permission_classes, schema
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from milestones import selectors, services
+from milestones.models import (
+    Announcement,
+    Milestone,
+    Organisation,
+    Person,
+    Publisher,
+    Quote,
+    Relation,
+    TargetRevision,
+)
+
+from . import csv_export
+from . import filters as api_filters
+from . import serializers as api_serializers
+from .etags import check_if_match, etag_for, if_none_match
+from .fields import links
+from .loaders import OWNER_COLUMNS, attach_summaries
+from .renderers import CSVRenderer, Negotiation, OrjsonRenderer, csv_lines
+from .schema import ApiSchema
+
+_ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=["200", "201"], description="Entity tag."
+)
+_IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="ETag from your last GET, or `*` to overwrite unconditionally. Required: 428 without it.",
+)
+_IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="Answer 304 if unchanged."
+)
+_FORMAT = OpenApiParameter(
+    "format", OpenApiTypes.STR, enum=["json", "csv"], description="`csv`: every filtered row, as CSV."
+)
+_AS_OF = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description="Show targets and statuses as recorded on this day (YYYY-MM-DD). "
+    "Filters and ordering still use today's values.",
+)
+
+
+def documented(*, csv: bool = False, as_of: bool = False):
+    """The headers and parameters every curated viewset shares, for the schema."""
+    extra = [_AS_OF] if as_of else []
+    return extend_schema_view(
+        list=extend_schema(parameters=[*extra, *([_FORMAT] if csv else [])]),
+        retrieve=extend_schema(parameters=[*extra, _ETAG, _IF_NONE_MATCH]),
+        create=extend_schema(parameters=[_ETAG]),
+        update=extend_schema(parameters=[_IF_MATCH, _ETAG]),
+        partial_update=extend_schema(parameters=[_IF_MATCH, _ETAG]),
+        destroy=extend_schema(parameters=[_IF_MATCH]),
+    )
+
+
+class CuratedViewSet(viewsets.ModelViewSet):
+    """CRUD with ETags and If-Match; reads are open, writes need the model permissions."""
+
+    schema = ApiSchema()
+    lookup_field = "slug"
+    parser_classes = [JSONParser]
+    content_negotiation_class = Negotiation
+    filter_backends = [DjangoFilterBackend]
+    csv_columns: list[str] | None = None
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Building a FilterSet and its form costs more than a small page: skip it when no
+        # filter is asked for (the default ordering is already on the queryset).
+        filterset_class = getattr(self, "filterset_class", None)
+        if filterset_class and not set(self.request.query_params) & set(filterset_class.base_filters):
+            return queryset
+        return super().filter_queryset(queryset)
+
+    def get_renderers(self) -> list:
+        renderers = super().get_renderers()
+        if self.csv_columns and getattr(self, "action", None) == "list":
+            renderers.append(CSVRenderer())
+        return renderers
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["links"] = links(context)
+        return context
+
+    def detail_queryset(self) -> QuerySet:
+        return self.list_queryset()
+
+    def list_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "action", None) == "list":
+            return self.list_queryset()
+        return self.detail_queryset()
+
+    # --- reads ---------------------------------------------------------------
+
+    def list(self, request: Request, *args, **kwargs) -> Response | StreamingHttpResponse:
+        queryset = self.filter_queryset(self.get_queryset())
+        if isinstance(request.accepted_renderer, CSVRenderer):
+            return self.csv_response(queryset)
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True, context=self.page_context(page))
+        return self.get_paginated_response(serializer.data)
+
+    def page_context(self, page: list) -> dict:
+        return self.get_serializer_context()
+
+    def csv_response(self, queryset: QuerySet) -> StreamingHttpResponse:
+        context = self.get_serializer_context()
+        rows = (self.csv_row(obj, context) for obj in queryset.iterator(chunk_size=500))
+        response = StreamingHttpResponse(
+            csv_lines(self.csv_columns, rows), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{self.basename}s.csv"'
+        return response
+
+    def csv_row(self, obj, context: dict) -> dict:
+        raise NotImplementedError
+
+    def retrieve(self, request: Request, *args, **kwargs) -> Response:
+        data = self.get_serializer(self.get_object()).data
+        etag = etag_for(data)
+        if if_none_match(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        if request.method == "HEAD":
+            return Response(headers={"ETag": etag})  # HEAD answers the headers only
+        return Response(data, headers={"ETag": etag})
+
+    def finalize_response(self, request: Request, response, *args, **kwargs):
+        # An error asked for as CSV is still explained in JSON.
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), CSVRenderer
+        ):
+            request.accepted_renderer, request.accepted_media_type = OrjsonRenderer(), "application/json"
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    # --- writes --------------------------------------------------------------
+
+    def _fresh(self, pk: int) -> dict:
+        """The saved object as a later GET would show it (with its links and revisions)."""
+        return self.get_serializer(self.detail_queryset().get(pk=pk)).data
+
+    def create(self, request: Request, *args, **kwargs) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        saved = serializer.save()
+        data = self._fresh(saved.pk)
+        return Response(
+            data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(data), "Location": data["url"]}
+        )
+
+    def _locked_object(self):
+        """The object, re-read after its row is locked so the ETag check sees the latest write."""
+        instance = self.get_object()
+        model = type(instance)
+        model._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk").first()
+        return self.get_object()
+
+    def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
+        with transaction.atomic():
+            instance = self._locked_object()
+            check_if_match(request, etag_for(self.get_serializer(instance).data))
+            serializer = self.get_serializer(instance, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            saved = serializer.save()
+        data = self._fresh(saved.pk)
+        return Response(data, headers={"ETag": etag_for(data)})
+
+    def partial_update(self, request: Request, *args, **kwargs) -> Response:
+        return self.update(request, *args, partial=True, **kwargs)
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        with transaction.atomic():
+            instance = self._locked_object()
+            check_if_match(request, etag_for(self.get_serializer(instance).data))
+            services.record_delete(instance=instance)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+_ORG_SUMMARY_FIELDS = ("id", "name", "slug", "country", "region")
+# A milestone shows its owner as a summary; the rest of the row would only cost conversions.
+# fiscal_year_start_month stays: writes parse targets in the owner's fiscal calendar.
+_OWNER_UNSHOWN = tuple(
+    f"owner__{name}"
+    for name in ("aliases", "description", "website", "founded", "created_at", "updated_at", "state_owned")
+)
+
+
+# Only what the summaries show: fewer columns to convert and smaller rows on the list's hot path.
+_ANNOUNCEMENT_SUMMARY_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "published_on",
+    "paywalled",
+    "url",
+    "publisher__id",
+    "publisher__slug",
+    "publisher__name",
+)
+
+
+def _evidence_prefetch(to_attr: str | None = None) -> Prefetch:
+    announcements = (
+        Announcement.objects.select_related("publisher")
+        .only(*_ANNOUNCEMENT_SUMMARY_FIELDS)
+        .order_by("published_on", "pk")
+    )
+    return Prefetch("evidence", queryset=announcements, to_attr=to_attr)
+
+
+@documented(csv=True, as_of=True)
+class MilestoneViewSet(CuratedViewSet):
+    """Commercialisation claims with their fuzzy targets; `as_of` shows what was believed then."""
+
+    serializer_class = api_serializers.MilestoneSerializer
+    filterset_class = api_filters.MilestoneFilter
+    csv_columns = csv_export.MILESTONE_COLUMNS
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return api_serializers.MilestoneSerializer
+        return api_serializers.MilestoneDetailSerializer
+
+    def as_of(self) -> date | None:
+        if self.request.method not in ("GET", "HEAD") or "as_of" not in self.request.query_params:
+            return None
+        field = serializers.DateField()
+        try:
+            return field.run_validation(self.request.query_params["as_of"])
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"as_of": error.detail}) from None
+
+    def _base_queryset(self) -> QuerySet:
+        queryset = (
+            Milestone.objects.select_related("owner").defer(*_OWNER_UNSHOWN).order_by("window_end", "pk")
+        )
+        day = self.as_of()
+        return selectors.milestones_as_of(queryset, day) if day else queryset
+
+    def list_queryset(self) -> QuerySet:
+        # The owner's summary columns ride along on the milestone row; participants and
+        # evidence come from loaders.attach_summaries, once per page.
+        return self._base_queryset().select_related(None).annotate(**OWNER_COLUMNS)
+
+    def paginate_queryset(self, queryset: QuerySet) -> list | None:
+        page = super().paginate_queryset(queryset)
+        attach_summaries(page)
+        return page
+
+    def csv_response(self, queryset: QuerySet) -> StreamingHttpResponse:
+        return super().csv_response(queryset.prefetch_related(*self._link_prefetches()))
+
+    def _link_prefetches(self) -> list[Prefetch]:
+        participants = Organisation.objects.only(*_ORG_SUMMARY_FIELDS).order_by("name", "pk")
+        return [
+            Prefetch("participants", queryset=participants, to_attr="participants_list"),
+            _evidence_prefetch(to_attr="evidence_list"),
+        ]
+
+    def detail_queryset(self) -> QuerySet:
+        revisions = TargetRevision.objects.select_related("moved_by__publisher")
+        return self._base_queryset().prefetch_related(
+            *self._link_prefetches(), Prefetch("revisions", queryset=revisions)
+        )
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        context["as_of"] = self.as_of()
+        return context
+
+    def csv_row(self, milestone: Milestone, context: dict) -> dict:
+        return csv_export.milestone_row(milestone, context)
+
+
+@documented(csv=True)
+class AnnouncementViewSet(CuratedViewSet):
+    """Dated, sourced statements with their quotes."""
+
+    serializer_class = api_serializers.AnnouncementSerializer
+    filterset_class = api_filters.AnnouncementFilter
+    csv_columns = csv_export.ANNOUNCEMENT_COLUMNS
+
+    def list_queryset(self) -> QuerySet:
+        return (
+            Announcement.objects.select_related("publisher", "original_source")
+            .prefetch_related(
+                Prefetch("quotes", queryset=Quote.objects.select_related("speaker")),
+                Prefetch("organisations", queryset=Organisation.objects.only(*_ORG_SUMMARY_FIELDS)),
+            )
+            .order_by("-published_on", "-pk")
+        )
+
+    def csv_row(self, announcement: Announcement, context: dict) -> dict:
+        return csv_export.announcement_row(announcement, context)
+
+
+@documented()
+class OrganisationViewSet(CuratedViewSet):
+    """Companies, consortia, agencies and institutes, with their track record."""
+
+    serializer_class = api_serializers.OrganisationSerializer
+    filterset_class = api_filters.OrganisationFilter
+
+    def list_queryset(self) -> QuerySet:
+        return Organisation.objects.select_related("parent").order_by("name", "pk")
+
+    def page_context(self, page: list) -> dict:
+        # Track records for the whole page in two queries instead of two per organisation.
+        context = self.get_serializer_context()
+        context["track_records"] = selectors.track_records([org.pk for org in page])
+        return context
+
+
+@documented()
+class RelationViewSet(CuratedViewSet):
+    """Membership, ownership, supply, investment and litigation between organisations."""
+
+    serializer_class = api_serializers.RelationSerializer
+    filterset_class = api_filters.RelationFilter
+    lookup_field = "pk"
+    lookup_value_regex = r"[0-9]+"
+
+    def list_queryset(self) -> QuerySet:
+        return (
+            Relation.objects.select_related("source", "target")
+            .prefetch_related(_evidence_prefetch())
+            .order_by("pk")
+        )
+
+
+@documented()
+class PersonViewSet(CuratedViewSet):
+    """Speakers of quotes."""
+
+    serializer_class = api_serializers.PersonSerializer
+    filterset_class = api_filters.PersonFilter
+
+    def list_queryset(self) -> QuerySet:
+        return Person.objects.select_related("affiliation").order_by("name", "pk")
+
+
+@documented()
+class PublisherViewSet(CuratedViewSet):
+    """News outlets and other sources."""
+
+    serializer_class = api_serializers.PublisherSerializer
+    filterset_class = api_filters.PublisherFilter
+
+    def list_queryset(self) -> QuerySet:
+        return Publisher.objects.order_by("name", "pk")
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@permission_classes([AllowAny])
+@schema(None)
+def not_found(request: Request, *args, **kwargs) -> Response:
+    raise exceptions.NotFound("There is no such resource under /api/v1/.")
