@@ -1,0 +1,248 @@
+"""iCalendar and Atom feeds.
+
+Calendars: one all-day event per milestone with a UID that never changes and
+a SEQUENCE that grows with every target revision, so calendar apps update the
+event when a target slips instead of adding a second one.
+
+All feeds answer conditional requests: the ETag is a fingerprint of every row
+they could show (latest change and row counts) plus the query string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlparse
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.views.decorators.http import condition
+from icalendar import Calendar, Event
+
+from . import selectors
+from .models import Announcement, Milestone, Organisation
+from .views.timeline import filter_form
+
+FEED_LENGTH = 50
+_UID_DOMAIN = urlparse(settings.SITE_URL).hostname or "ssbtracker"
+
+
+# --- conditional requests ------------------------------------------------------
+
+
+def _freshness(request: HttpRequest) -> tuple:
+    # Both the ETag and Last-Modified functions need it; compute once per request.
+    if not hasattr(request, "_ssb_freshness"):
+        request._ssb_freshness = selectors.freshness()
+    return request._ssb_freshness
+
+
+def _etag(request: HttpRequest, *args, **kwargs) -> str:
+    last, counts = _freshness(request)
+    fingerprint = f"{request.path}?{request.GET.urlencode()}|{last}|{counts}"
+    return hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
+
+
+def _last_modified(request: HttpRequest, *args, **kwargs) -> datetime | None:
+    return _freshness(request)[0]
+
+
+conditional = condition(etag_func=_etag, last_modified_func=_last_modified)
+
+
+# --- iCalendar -------------------------------------------------------------------
+
+
+def _event(milestone: Milestone, request: HttpRequest) -> Event:
+    event = Event()
+    event.add("uid", f"milestone-{milestone.pk}@{_UID_DOMAIN}")
+    # Editing the title or status does not bump it; a calendar learns the new
+    # text on its next refresh. Target moves are what must replace the event.
+    event.add("sequence", max(getattr(milestone, "revision_count", 1) - 1, 0))
+    event.add("summary", f"{milestone.title} ({milestone.target_display})")
+    start = milestone.window_end if milestone.target_open_start else milestone.window_start
+    event.add("dtstart", start)
+    event.add("dtend", milestone.window_end + timedelta(days=1))  # DTEND of an all-day event is exclusive
+    event.add("dtstamp", milestone.updated_at)
+    event.add("last-modified", milestone.updated_at)
+    url = request.build_absolute_uri(milestone.get_absolute_url())
+    event.add("url", url)
+    event.add("description", _event_description(milestone, url))
+    event.add("categories", [milestone.get_category_display()])
+    if milestone.status == Milestone.Status.CANCELLED:
+        event.add("status", "CANCELLED")
+    return event
+
+
+def _event_description(milestone: Milestone, url: str) -> str:
+    evidence = list(milestone.evidence.all())
+    lines = [
+        f"{milestone.owner.name}: “{milestone.target_text}”",
+        f"Window: {milestone.window_start:%d %b %Y} – {milestone.window_end:%d %b %Y}"
+        + (" (deadline; open start)" if milestone.target_open_start else ""),
+        f"Status: {milestone.get_status_display()}",
+    ]
+    if evidence:
+        lines.append(f"Source: {evidence[0].publisher.name}, {evidence[0].published_on:%d %b %Y}")
+    lines.append(url)
+    return "\n".join(lines)
+
+
+def _calendar_response(name: str, milestones, request: HttpRequest) -> HttpResponse:
+    calendar = Calendar()
+    calendar.add("prodid", "-//SSB Tracker//Solid-state battery milestones//EN")
+    calendar.add("version", "2.0")
+    # X- properties are not escaped as TEXT: a name with a line break would end the line.
+    calendar.add("x-wr-calname", " ".join(name.split()))
+    calendar.add("method", "PUBLISH")
+    for milestone in milestones:
+        calendar.add_component(_event(milestone, request))
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="ssb-tracker.ics"'
+    return response
+
+
+@conditional
+def timeline_ics(request: HttpRequest) -> HttpResponse:
+    """The timeline's filters (same GET parameters) as a calendar."""
+    form = filter_form(request)
+    if form.errors:
+        return HttpResponse(
+            "Invalid filter: "
+            + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    milestones = selectors.milestones_filter(selectors.milestone_timeline(), form.filters())
+    return _calendar_response("SSB Tracker milestones", milestones, request)
+
+
+@conditional
+def organisation_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation, slug=slug)
+    filters = selectors.MilestoneFilters(organisation=organisation.slug)
+    milestones = selectors.milestones_filter(selectors.milestone_timeline(), filters)
+    return _calendar_response(f"{organisation.name} · SSB Tracker", milestones, request)
+
+
+# --- Atom ---------------------------------------------------------------------------
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+class AnnouncementsFeed(Feed):
+    feed_type = Atom1Feed
+    title = "SSB Tracker: new announcements"
+    subtitle = "Sourced statements about solid-state battery commercialisation."
+
+    def link(self) -> str:
+        return reverse("milestones:home")
+
+    def items(self):
+        return Announcement.objects.select_related("publisher").order_by("-published_on", "-id")[:FEED_LENGTH]
+
+    def item_title(self, item: Announcement) -> str:
+        return item.title
+
+    def item_description(self, item: Announcement) -> str:
+        paywall = " (paywalled)" if item.paywalled else ""
+        return f"{item.summary}\n\n{item.publisher.name}, {item.published_on:%d %b %Y}{paywall}"
+
+    def item_author_name(self, item: Announcement) -> str:
+        return item.publisher.name
+
+    def item_pubdate(self, item: Announcement) -> datetime:
+        return _midnight(item.published_on)
+
+    def item_updateddate(self, item: Announcement) -> datetime:
+        return item.updated_at
+
+
+@dataclass(frozen=True)
+class Change:
+    guid: str
+    title: str
+    description: str
+    link: str
+    when: datetime
+
+
+def _target_changes() -> list[Change]:
+    changes = []
+    for revision in selectors.target_moves(limit=FEED_LENGTH):
+        milestone = revision.milestone
+        moved_by = (
+            f" Moved by “{revision.moved_by.title}” ({revision.moved_by.publisher.name})."
+            if revision.moved_by
+            else ""
+        )
+        changes.append(
+            Change(
+                guid=f"revision-{revision.pk}",
+                title=f"{milestone.title}: target {revision.old_display} → {revision.new_display}",
+                description=f"{milestone.owner.name} moved the target from {revision.old_display} "
+                f"to {revision.new_display}.{moved_by}",
+                link=milestone.get_absolute_url(),
+                when=revision.recorded_at,
+            )
+        )
+    return changes
+
+
+def _status_changes() -> list[Change]:
+    labels = dict(Milestone.Status.choices)
+    return [
+        Change(
+            guid=f"status-{row['history_id']}",
+            title=f"{row['title']}: {labels.get(row['old_status'])} → {labels.get(row['status'])}",
+            description=f"Status changed from {labels.get(row['old_status'])} to {labels.get(row['status'])}.",
+            link=reverse("milestones:milestone", kwargs={"slug": row["slug"]}),
+            when=row["history_date"],
+        )
+        for row in selectors.milestone_status_changes(limit=FEED_LENGTH)
+    ]
+
+
+class ChangesFeed(Feed):
+    feed_type = Atom1Feed
+    title = "SSB Tracker: milestone changes"
+    subtitle = "Targets that moved and statuses that changed."
+
+    def link(self) -> str:
+        return reverse("milestones:home")
+
+    def items(self) -> list[Change]:
+        changes = _target_changes() + _status_changes()
+        return sorted(changes, key=lambda change: change.when, reverse=True)[:FEED_LENGTH]
+
+    def item_title(self, item: Change) -> str:
+        return item.title
+
+    def item_description(self, item: Change) -> str:
+        return item.description
+
+    def item_link(self, item: Change) -> str:
+        return item.link
+
+    def item_guid(self, item: Change) -> str:
+        return f"tag:{_UID_DOMAIN},2024:{item.guid}"
+
+    def item_guid_is_permalink(self, item: Change) -> bool:
+        return False
+
+    def item_pubdate(self, item: Change) -> datetime:
+        return item.when
+
+    def item_updateddate(self, item: Change) -> datetime:
+        return item.when
+
+
+announcements_feed = conditional(AnnouncementsFeed())
+changes_feed = conditional(ChangesFeed())

@@ -1,0 +1,88 @@
+"""The timeline's filter form: every filter is a GET parameter, so a view is a shareable URL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from .models import Milestone, Organisation, Region
+from .selectors import MilestoneFilters
+
+LANE_CHOICES = [("organisation", "Organisation"), ("region", "Region"), ("category", "Category")]
+MIN_YEAR, MAX_YEAR = 2000, 2060
+
+
+def _any(choices) -> list[tuple[str, str]]:
+    return [("", "Any"), *choices]
+
+
+class TimelineFilterForm(forms.Form):
+    q = forms.CharField(label="Text", required=False, max_length=100)
+    region = forms.ChoiceField(required=False, choices=_any(Region.choices))
+    country = forms.ChoiceField(required=False)
+    kind = forms.ChoiceField(
+        label="Organisation kind", required=False, choices=_any(Organisation.Kind.choices)
+    )
+    organisation = forms.ChoiceField(required=False)
+    technology = forms.ChoiceField(required=False, choices=_any(Milestone.Technology.choices))
+    category = forms.ChoiceField(required=False, choices=_any(Milestone.Category.choices))
+    status = forms.ChoiceField(required=False, choices=_any(Milestone.Status.choices))
+    year_from = forms.IntegerField(label="From year", required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
+    year_to = forms.IntegerField(label="To year", required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
+    lanes = forms.ChoiceField(label="Lanes by", required=False, choices=LANE_CHOICES)
+    as_of = forms.DateField(
+        label="As believed on",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        help_text="YYYY-MM-DD",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, organisations=(), countries=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["organisation"].choices = _any(organisations)
+        self.fields["country"].choices = _any(countries)
+        self.fields["q"].widget.attrs.update(type="search", placeholder="title, phrase, organisation")
+
+    def clean_as_of(self) -> date | None:
+        as_of = self.cleaned_data.get("as_of")
+        if as_of and as_of > timezone.localdate():
+            raise forms.ValidationError("As-of dates cannot be in the future.")
+        return as_of
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        low, high = cleaned.get("year_from"), cleaned.get("year_to")
+        if low and high and low > high:
+            self.add_error("year_to", "The end year must not be before the start year.")
+        return cleaned
+
+    def value(self, name: str):
+        """A cleaned value, or empty when absent or invalid (invalid input is reported, not applied)."""
+        data = getattr(self, "cleaned_data", {})
+        return data.get(name) or None
+
+    def filters(self) -> MilestoneFilters:
+        return MilestoneFilters(
+            region=self.value("region") or "",
+            country=self.value("country") or "",
+            kind=self.value("kind") or "",
+            organisation=self.value("organisation") or "",
+            technology=self.value("technology") or "",
+            category=self.value("category") or "",
+            status=self.value("status") or "",
+            text=(self.value("q") or "").strip(),
+            year_from=self.value("year_from"),
+            year_to=self.value("year_to") if "year_to" not in self.errors else None,
+        )
+
+    @property
+    def active(self) -> bool:
+        """Any narrowing filter set (the lane switch and as-of are views, not filters)."""
+        return any(self.value(name) for name in self.fields if name not in ("lanes", "as_of"))
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label="Search", max_length=100, required=False)

@@ -1,0 +1,153 @@
+"""Tags for the timeline chart and the pages around it.
+
+The lane SVG is assembled in Python rather than a template loop: a timeline
+of 2,000 milestones is ~20,000 SVG elements, and string building keeps the
+page within a small multiple of returning the same rows as JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import template
+from django.http import QueryDict
+from django.template import engines
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from milestones.timeline import ROW_HEIGHT, STATUS_GLYPHS, Bar, Lane, Timeline
+
+register = template.Library()
+
+_LABEL_Y, _BAR_Y, _BAR_H = 13, 17, 12
+
+
+@register.filter
+def status_glyph(status: str) -> str:
+    return STATUS_GLYPHS.get(status, "")
+
+
+@register.simple_tag
+def subscriptions_available() -> bool:
+    """True once the reminders app ships its ``subscriptions`` tag library."""
+    return "subscriptions" in engines["django"].engine.template_libraries
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes) -> str:
+    """The current query string with some parameters replaced (None or "" removes them)."""
+    request = context.get("request")
+    query: QueryDict = request.GET.copy() if request else QueryDict(mutable=True)
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value not in (None, ""):
+            query[name] = str(value)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _window_text(milestone) -> str:
+    if milestone.target_open_start:
+        return f"by {_day(milestone.window_end)}"
+    if milestone.window_start == milestone.window_end:
+        return _day(milestone.window_start)
+    return f"{_day(milestone.window_start)} – {_day(milestone.window_end)}"
+
+
+def _day(day: date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+@register.filter
+def window_text(milestone) -> str:
+    return _window_text(milestone)
+
+
+def _source_text(milestone) -> str:
+    evidence = list(milestone.evidence.all())
+    if not evidence:
+        return "no source recorded"
+    first = evidence[0]
+    return f"{first.publisher.name}, {_day(first.published_on)}"
+
+
+def _bar_svg(bar: Bar, index: int) -> str:
+    milestone = bar.item.ref
+    top = bar.row * ROW_HEIGHT + 3
+    status = milestone.get_status_display()
+    details = {
+        "title": milestone.title,
+        "owner": milestone.owner.name,
+        "phrase": f"“{milestone.target_text}”",
+        "window": _window_text(milestone),
+        "status": status,
+        "source": _source_text(milestone),
+    }
+    if bar.ghost_x is not None:
+        details["first"] = f"first announced as {milestone.first_revisions[0].new_display}"
+    aria = ". ".join([milestone.title, *list(details.values())[2:]])
+    data = "".join(f' data-{key}="{escape(value)}"' for key, value in details.items())
+    parts = [
+        f'<a class="tl-bar s-{milestone.status}" href="{escape(milestone.get_absolute_url())}"'
+        f' aria-label="{escape(aria)}"{data}><title>{escape(aria)}</title>'
+    ]
+    bar_y = top + _BAR_Y
+    if bar.ghost_x is not None:
+        parts.append(
+            f'<rect class="tl-ghost" x="{bar.ghost_x}%" y="{bar_y}" width="{bar.ghost_width}%"'
+            f' height="{_BAR_H}" rx="2"/>'
+        )
+    parts.append(_shape_svg(bar, bar_y))
+    if bar.achieved_x is not None:
+        parts.append(
+            f'<circle class="tl-achieved" cx="{bar.achieved_x}%" cy="{bar_y + _BAR_H / 2}" r="7"/>'
+            f'<text class="tl-achieved-mark" x="{bar.achieved_x}%" y="{bar_y + _BAR_H / 2 + 4}"'
+            f' text-anchor="middle">✓</text>'
+        )
+    glyph = STATUS_GLYPHS.get(milestone.status, "")
+    anchor = f'x="{bar.right}%" text-anchor="end"' if bar.label_end else f'x="{bar.x}%"'
+    parts.append(
+        f'<text class="tl-label" {anchor} y="{top + _LABEL_Y}">'
+        f'<tspan class="tl-glyph">{glyph}</tspan> {escape(bar.item.label)}</text></a>'
+    )
+    return "".join(parts)
+
+
+def _shape_svg(bar: Bar, bar_y: int) -> str:
+    item = bar.item
+    if item.is_point:
+        return f'<circle class="tl-win tl-point" cx="{bar.centre}%" cy="{bar_y + _BAR_H / 2}" r="6"/>'
+    mask = ""
+    if item.open_start:
+        mask = ' mask="url(#tl-m-open)"'
+    elif item.approximate:
+        mask = ' mask="url(#tl-m-soft)"'
+    shape = (
+        f'<rect class="tl-win" x="{bar.x}%" y="{bar_y}" width="{bar.width}%" height="{_BAR_H}" rx="3"{mask}/>'
+    )
+    if item.open_start and not bar.clipped_end:
+        # The deadline is the one hard edge of a "by …" target.
+        shape += (
+            f'<line class="tl-deadline" x1="{bar.right}%" x2="{bar.right}%" y1="{bar_y - 3}"'
+            f' y2="{bar_y + _BAR_H + 3}"/>'
+        )
+    return shape
+
+
+@register.simple_tag
+def timeline_lane_svg(timeline: Timeline, lane: Lane) -> SafeString:
+    """One lane as an SVG: year grid, today line and the lane's bars."""
+    height = lane.height
+    parts = [
+        f'<svg class="tl-lane-svg" width="100%" height="{height}" role="group"'
+        f' aria-label="{escape(lane.label)}">'
+    ]
+    for tick in timeline.years[1:]:
+        parts.append(f'<line class="tl-grid" x1="{tick.x}%" x2="{tick.x}%" y1="0" y2="{height}"/>')
+    if timeline.today_x is not None:
+        parts.append(
+            f'<line class="tl-today" x1="{timeline.today_x}%" x2="{timeline.today_x}%" y1="0" y2="{height}"/>'
+        )
+    parts.extend(_bar_svg(bar, index) for index, bar in enumerate(lane.bars))
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # every interpolated text above is escaped

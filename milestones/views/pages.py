@@ -1,0 +1,131 @@
+"""Organisation, milestone and announcement pages; upcoming, overdue, search and race."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from .. import selectors
+from .. import timeline as layout
+from ..forms import SearchForm
+from ..models import Milestone, Organisation, Region, Relation
+from .timeline import milestone_item
+
+SEARCH_LIMIT = 50
+
+
+def _relations_by_kind(organisation: Organisation) -> dict:
+    """Members grouped by role, what it belongs to, litigation either way, and the rest."""
+    members: dict[str, list[Relation]] = defaultdict(list)
+    member_of, litigation, other = [], [], []
+    for relation in selectors.organisation_relations(organisation):
+        if relation.kind == Relation.Kind.MEMBER_OF and relation.target_id == organisation.pk:
+            members[relation.role or "member"].append(relation)
+        elif relation.kind == Relation.Kind.MEMBER_OF:
+            member_of.append(relation)
+        elif relation.kind == Relation.Kind.LITIGATION_AGAINST:
+            litigation.append(relation)
+        elif relation.kind != Relation.Kind.SUBSIDIARY_OF:  # shown as parent/subsidiaries
+            other.append(relation)
+    return {
+        "members": sorted(members.items()),
+        "member_of": member_of,
+        "litigation": litigation,
+        "other_relations": other,
+    }
+
+
+def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
+    filters = selectors.MilestoneFilters(organisation=organisation.slug)
+    milestones = list(
+        selectors.milestones_filter(selectors.milestone_timeline(), filters).order_by(
+            "window_end", "window_start", "title"
+        )
+    )
+    chart = layout.build([milestone_item(m, "category") for m in milestones], today=timezone.localdate())
+    context = {
+        "organisation": organisation,
+        "subsidiaries": organisation.subsidiaries.order_by("name"),
+        "milestones": milestones,
+        "chart": chart,
+        "announcements": organisation.announcements.select_related("publisher").order_by("-published_on"),
+        "track_record": selectors.track_record(organisation),
+        **_relations_by_kind(organisation),
+    }
+    return render(request, "milestones/organisation.html", context)
+
+
+def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    milestone = get_object_or_404(selectors.milestone_detail(), slug=slug)
+    context = {
+        "milestone": milestone,
+        "overdue": milestone.is_overdue(timezone.localdate()),
+        "revisions": list(milestone.revisions.all()),
+    }
+    return render(request, "milestones/milestone.html", context)
+
+
+def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    announcement = get_object_or_404(selectors.announcement_detail(), slug=slug)
+    return render(request, "milestones/announcement.html", {"announcement": announcement})
+
+
+def upcoming(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    milestones = selectors.milestones_upcoming(today=today).order_by("window_end", "title")
+    context = {"milestones": milestones, "today": today, "until": today + timedelta(days=365)}
+    return render(request, "milestones/upcoming.html", context)
+
+
+def overdue(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    milestones = selectors.milestones_overdue(today=today).order_by("window_end", "title")
+    return render(request, "milestones/overdue.html", {"milestones": milestones, "today": today})
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET)
+    text = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    context: dict = {"form": form, "text": text}
+    if text:
+        full_text = connection.vendor == "postgresql"
+        context |= {
+            "organisations": list(selectors.search_organisations(text, full_text=full_text)[:SEARCH_LIMIT]),
+            "milestones": list(selectors.search_milestones(text, full_text=full_text)[:SEARCH_LIMIT]),
+            "announcements": list(selectors.search_announcements(text, full_text=full_text)[:SEARCH_LIMIT]),
+            "full_text": full_text,
+        }
+    return render(request, "milestones/search.html", context, status=400 if form.errors else 200)
+
+
+def race(request: HttpRequest) -> HttpResponse:
+    board = selectors.race_leaders()
+    categories = [(c, Milestone.Category(c).label) for c in selectors.RACE_CATEGORIES]
+    # The earliest deadline per category across all regions: "who gets there first?"
+    firsts = {}
+    for category, _label in categories:
+        leaders = [board[(r, category)][0] for r in selectors.RACE_REGIONS if board.get((r, category))]
+        if leaders:
+            firsts[category] = min(leaders, key=lambda m: (m.window_end, m.window_start)).pk
+    rows = []
+    for region in selectors.RACE_REGIONS:
+        cells = []
+        for category, label in categories:
+            entries = board.get((region, category), [])
+            leader = entries[0] if entries else None
+            cells.append(
+                {
+                    "category": label,
+                    "leader": leader,
+                    "others": len(entries) - 1 if entries else 0,
+                    "first": leader is not None and firsts.get(category) == leader.pk,
+                }
+            )
+        rows.append({"region": Region(region).label, "cells": cells})
+    return render(request, "milestones/race.html", {"rows": rows, "categories": categories})
