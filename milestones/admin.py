@@ -10,9 +10,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, JSON
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import curation, resources, services
 from .models import (
     Announcement,
     Milestone,
@@ -39,28 +41,70 @@ def _free_slug(model, text: str, exclude_pk: int | None) -> str:
     return unique_slug(text, taken)
 
 
+class CuratedImportExport(ImportExportMixin):
+    """CSV and JSON, in the API's columns; previewed as a dry run before anything is written."""
+
+    formats = [CSV, JSON]
+
+
 class SlugFromTitleForm(forms.ModelForm):
-    """Slug optional: filled from the title (or name) when left blank."""
+    """Slug optional (made from the title or name); stale saves refused.
+
+    ``loaded_version`` carries the row's ``updated_at`` from when the page was
+    opened. The admin saves inside a transaction, so reading the row ``FOR
+    UPDATE`` here holds it until this save commits: of two editors who opened
+    the same version, the second to save is refused instead of overwriting.
+    """
 
     slug_source = "title"
+    loaded_version = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if "slug" in self.fields:
             self.fields["slug"].required = False
             self.fields["slug"].help_text = "Left blank, it is made from the title."
+        if self.instance.pk and getattr(self.instance, "updated_at", None):
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
 
     def clean(self):
         cleaned = super().clean()
         if "slug" in self.fields and not cleaned.get("slug") and cleaned.get(self.slug_source):
             cleaned["slug"] = _free_slug(self._meta.model, cleaned[self.slug_source], self.instance.pk)
+        self._refuse_stale_save(cleaned.get("loaded_version"))
         return cleaned
+
+    def _refuse_stale_save(self, loaded_version: str | None) -> None:
+        if not self.instance.pk or not loaded_version:
+            return
+        model = self._meta.model
+        current = (
+            model.objects.select_for_update().filter(pk=self.instance.pk).values_list("updated_at", flat=True)
+        )
+        current = current.first()
+        if current and current.isoformat() != loaded_version:
+            who = (
+                getattr(model.history.filter(id=self.instance.pk).first(), "history_user", None)
+                if hasattr(model, "history")
+                else None
+            )
+            by = f" by {who}" if who else ""
+            raise ValidationError(
+                f"Someone else saved this {model._meta.verbose_name}{by} at "
+                f"{timezone.localtime(current):%Y-%m-%d %H:%M:%S} after you opened it. Your changes were not "
+                "saved: reload the page to see theirs, then apply yours again."
+            )
 
 
 # --- milestones --------------------------------------------------------------
 
 
 class MilestoneAdminForm(SlugFromTitleForm):
+    not_a_repeat = forms.BooleanField(
+        required=False,
+        label="This is a new claim, not a repeat",
+        help_text="Tick to save although an open milestone of this owner and category has the same deadline.",
+    )
     moved_by = forms.ModelChoiceField(
         queryset=Announcement.objects.all(),
         required=False,
@@ -87,7 +131,23 @@ class MilestoneAdminForm(SlugFromTitleForm):
                 self.add_error("target_text", error.message_dict["target_text"])
             else:
                 self.instance.set_target(self.target)
+                self._check_repeat(cleaned)
         return cleaned
+
+    def _check_repeat(self, cleaned) -> None:
+        """A new milestone that repeats an open one is usually a reaffirmation: say so."""
+        owner = self._owner(cleaned)
+        if self.instance.pk or not owner or not owner.pk or cleaned.get("not_a_repeat"):
+            return
+        repeats = curation.milestones_repeating(
+            owner=owner, category=cleaned.get("category"), window_end=self.target.end
+        )
+        if repeat := repeats.first():
+            self.add_error(
+                None,
+                f"“{repeat.title}” already records this claim ({repeat.target_display}). Add the new "
+                "announcement to its evidence to record a reaffirmation, or tick “This is a new claim”.",
+            )
 
     def _owner(self, cleaned) -> Organisation | None:
         # In the organisation page's inline the owner is the (maybe unsaved) parent object.
@@ -137,6 +197,22 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StaleFilter(admin.SimpleListFilter):
+    title = "confirmation"
+    parameter_name = "stale"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Unconfirmed for 12 months"), ("no", "Confirmed within 12 months")]
+
+    def queryset(self, request, queryset):
+        stale = curation.stale_q(today=timezone.localdate())
+        if self.value() == "yes":
+            return queryset.filter(stale)
+        if self.value() == "no":
+            return queryset.exclude(stale)
+        return queryset
+
+
 class TargetRevisionInline(admin.TabularInline):
     model = TargetRevision
     extra = 0
@@ -163,8 +239,9 @@ def _status_action(status: str, label: str):
 
 
 @admin.register(Milestone)
-class MilestoneAdmin(SimpleHistoryAdmin):
+class MilestoneAdmin(CuratedImportExport, SimpleHistoryAdmin):
     form = MilestoneAdminForm
+    resource_classes = [resources.MilestoneResource]
     list_display = (
         "title",
         "owner",
@@ -174,13 +251,17 @@ class MilestoneAdmin(SimpleHistoryAdmin):
         "window",
         "status",
         "overdue",
+        "unconfirmed_since",
     )
     list_filter = (
         "status",
         "category",
         "technology",
         "electrolyte",
+        "claim_strength",
+        "semi_solid_called_solid_state",
         OverdueFilter,
+        StaleFilter,
         DeadlineYearFilter,
         "owner__kind",
         "owner__region",
@@ -197,10 +278,22 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     fieldsets = (
         (
             None,
-            {"fields": ("title", "slug", "owner", "participants", "category", "technology", "electrolyte")},
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "owner",
+                    "participants",
+                    "category",
+                    "technology",
+                    "electrolyte",
+                    "claim_strength",
+                    "semi_solid_called_solid_state",
+                )
+            },
         ),
-        ("Target", {"fields": ("target_text", "computed_window", "moved_by")}),
-        ("Progress", {"fields": ("status", "achieved_on", "evidence", "description")}),
+        ("Target", {"fields": ("target_text", "computed_window", "moved_by", "not_a_repeat")}),
+        ("Progress", {"fields": ("status", "achieved_on", "evidence", "description", "loaded_version")}),
     )
 
     @admin.display(description="window", ordering="window_end")
@@ -232,6 +325,17 @@ class MilestoneAdmin(SimpleHistoryAdmin):
     @admin.display(boolean=True, description="overdue")
     def overdue(self, milestone: Milestone) -> bool:
         return milestone.is_overdue(timezone.localdate())
+
+    @admin.display(description="unconfirmed since", ordering="last_evidence_on")
+    def unconfirmed_since(self, milestone: Milestone) -> str:
+        if curation.is_stale(milestone, today=timezone.localdate()):
+            return format_html(
+                '<span title="no new evidence for 12 months">⚠ {}</span>', milestone.last_evidence_on
+            )
+        return "—"
+
+    def get_queryset(self, request):
+        return curation.with_last_evidence(super().get_queryset(request))
 
     def save_model(self, request, obj: Milestone, form, change: bool) -> None:
         services.milestone_save(
@@ -274,8 +378,9 @@ class OwnedMilestoneInline(admin.TabularInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(SimpleHistoryAdmin):
+class OrganisationAdmin(CuratedImportExport, SimpleHistoryAdmin):
     form = OrganisationAdminForm
+    resource_classes = [resources.OrganisationResource]
     list_display = ("name", "kind", "country", "region", "state_owned", "parent", "fiscal_year_start_month")
     list_filter = ("kind", "region", "country", "state_owned")
     search_fields = ("name", "slug", "aliases")
@@ -299,7 +404,8 @@ class OrganisationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Relation)
-class RelationAdmin(SimpleHistoryAdmin):
+class RelationAdmin(CuratedImportExport, SimpleHistoryAdmin):
+    resource_classes = [resources.RelationResource]
     list_display = ("source", "kind", "target", "role", "started_on", "ended_on")
     list_filter = ("kind", "source__region")
     search_fields = ("source__name", "source__aliases", "target__name", "target__aliases", "role")
@@ -311,6 +417,12 @@ class RelationAdmin(SimpleHistoryAdmin):
 
 
 class AnnouncementAdminForm(SlugFromTitleForm):
+    not_a_duplicate = forms.BooleanField(
+        required=False,
+        label="This is not a duplicate",
+        help_text="Tick to save although a very similar title was published the same week.",
+    )
+
     class Meta:
         model = Announcement
         fields = "__all__"
@@ -322,7 +434,23 @@ class AnnouncementAdminForm(SlugFromTitleForm):
                 services.announcement_url_check(url=cleaned["url"], exclude_pk=self.instance.pk)
             except ValidationError as error:
                 self.add_error("url", error.message_dict["url"])
+        self._check_similar(cleaned)
         return cleaned
+
+    def _check_similar(self, cleaned) -> None:
+        title, published_on = cleaned.get("title"), cleaned.get("published_on")
+        if not title or not published_on or cleaned.get("not_a_duplicate"):
+            return
+        if self.instance.pk and "title" not in self.changed_data and "published_on" not in self.changed_data:
+            return
+        similar = curation.announcements_similar(
+            title=title, published_on=published_on, exclude_pk=self.instance.pk
+        )
+        if similar:
+            same = "; ".join(f"“{a.title}” ({a.publisher}, {a.published_on})" for a in similar[:3])
+            self.add_error(
+                "title", f"Possible duplicate of {same}. Tick “This is not a duplicate” to save anyway."
+            )
 
 
 class QuoteInline(admin.StackedInline):
@@ -333,8 +461,9 @@ class QuoteInline(admin.StackedInline):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(SimpleHistoryAdmin):
+class AnnouncementAdmin(CuratedImportExport, SimpleHistoryAdmin):
     form = AnnouncementAdminForm
+    resource_classes = [resources.AnnouncementResource]
     list_display = ("title", "publisher", "published_on", "paywalled", "original_source", "link")
     list_filter = ("paywalled", "publisher", "original_source", "published_on")
     search_fields = ("title", "summary", "url", "organisations__name", "organisations__aliases")
@@ -399,3 +528,6 @@ class TargetRevisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+
+from . import admin_reminders  # noqa: E402,F401

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from milestones.models import Announcement, Milestone, Organisation, Quote
@@ -237,3 +238,39 @@ def test_editors_cannot_edit_revisions(editor_client):
     revision = milestone.revisions.get()
     response = editor_client.post(reverse("admin:milestones_targetrevision_change", args=[revision.pk]), {})
     assert response.status_code == 403
+
+
+def test_two_editors_saving_the_same_milestone_the_later_stale_save_is_refused(
+    editor_client, django_user_model, editors_group
+):
+    milestone = make_milestone(title="Toyota launch", target="2027/28")
+    url = reverse("admin:milestones_milestone_change", args=[milestone.pk])
+    other = django_user_model.objects.create_user(username="otto", password="x-curate-42", is_staff=True)
+    other.groups.add(editors_group)
+    client = Client()
+    client.force_login(other)
+    first = admin_form(editor_client, url, "milestone_form")
+    second = admin_form(client, url, "milestone_form")
+    first.update(title="Toyota launch (edna)")
+    assert editor_client.post(url, first).status_code == 302
+    second.update(title="Toyota launch (otto)")
+    response = client.post(url, second)
+    assert response.status_code == 200
+    assert "Someone else saved this milestone by edna" in str(
+        response.context["adminform"].form.non_field_errors()
+    )
+    milestone.refresh_from_db()
+    assert milestone.title == "Toyota launch (edna)"
+
+
+def test_reloading_after_a_refused_save_allows_saving(editor_client):
+    organisation = OrganisationFactory(name="Old name")
+    url = reverse("admin:milestones_organisation_change", args=[organisation.pk])
+    data = admin_form(editor_client, url, "organisation_form")
+    data.update(name="New name")
+    assert editor_client.post(url, data).status_code == 302
+    data = admin_form(editor_client, url, "organisation_form")
+    data.update(name="Newer name")
+    assert editor_client.post(url, data).status_code == 302
+    organisation.refresh_from_db()
+    assert organisation.name == "Newer name"

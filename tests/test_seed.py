@@ -109,3 +109,11 @@ def test_broken_seed_file_fails_without_loading_anything(tmp_path):
     with pytest.raises(CommandError, match=r"nothing was loaded.*not a target date"):
         call_command("load_seed", file=path, stdout=io.StringIO())
     assert not Organisation.objects.exists()
+
+
+def test_claim_strength_follows_the_source_wording(seed):
+    strengths = dict(
+        Milestone.objects.values_list("owner__slug", "claim_strength").filter(category="vehicle_launch")
+    )
+    assert strengths == {"nissan": "plans", "toyota": "aims"}
+    assert Milestone.objects.get(category="research_breakthrough").claim_strength == "expects"

@@ -165,6 +165,8 @@ class SeedLoader:
             "technology": row.get("technology", Milestone.Technology.ALL_SOLID_STATE),
             "description": row.get("description", ""),
             "status": row.get("status", Milestone.Status.ANNOUNCED),
+            "claim_strength": row.get("claim_strength", Milestone.ClaimStrength.UNSTATED),
+            "semi_solid_called_solid_state": row.get("semi_solid_called_solid_state", False),
         }
         changed = [name for name, value in values.items() if getattr(milestone, name, None) != value]
         target_changed = created or milestone.target_edtf != target.edtf or milestone.window_end != target.end

@@ -1,0 +1,113 @@
+"""Reads that keep curation clean: resolving typed organisation names,
+spotting duplicates and repeats, staleness and reaffirmations."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, timedelta
+from difflib import SequenceMatcher
+
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Coalesce, TruncDate
+
+from .models import Announcement, Milestone, Organisation, TargetRevision
+
+STALE_AFTER = timedelta(days=365)
+SIMILAR_TITLE_RATIO = 0.85
+SAME_WEEK = timedelta(days=7)
+
+
+class UnknownOrganisation(ValueError):
+    pass
+
+
+def _fold(text: str) -> str:
+    """Case-, accent- and punctuation-insensitive form for comparisons."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return re.sub(r"[\W_]+", " ", text).strip()
+
+
+def organisation_resolve(text: str) -> Organisation:
+    """The organisation a person meant: by slug, name or any alias (native names included).
+
+    "Contemporary Amperex Technology" and "宁德时代" both give CATL. Raises
+    ``UnknownOrganisation`` naming the text when nothing (or more than one) matches.
+    """
+    wanted = _fold(text or "")
+    if not wanted:
+        raise UnknownOrganisation("an organisation is required")
+    exact = Organisation.objects.filter(Q(slug=text.strip()) | Q(name__iexact=text.strip()))
+    if len(found := list(exact[:2])) == 1:
+        return found[0]
+    candidates = Organisation.objects.filter(
+        Q(name__icontains=text.strip()) | Q(aliases__icontains=text.strip())
+    )
+    matches = [org for org in candidates if wanted in {_fold(org.name), *map(_fold, org.alias_list)}]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        names = ", ".join(sorted(org.name for org in matches))
+        raise UnknownOrganisation(f"'{text}' is ambiguous: it names {names}; use the slug")
+    raise UnknownOrganisation(
+        f"unknown organisation '{text}' (not a name, slug or alias of any organisation)"
+    )
+
+
+def announcements_similar(
+    *, title: str, published_on: date, exclude_pk: int | None = None
+) -> list[Announcement]:
+    """Announcements from the same week whose titles are very similar (likely the same story)."""
+    nearby = Announcement.objects.filter(
+        published_on__gte=published_on - SAME_WEEK, published_on__lte=published_on + SAME_WEEK
+    ).select_related("publisher")
+    if exclude_pk:
+        nearby = nearby.exclude(pk=exclude_pk)
+    wanted = _fold(title)
+    return [a for a in nearby if SequenceMatcher(None, wanted, _fold(a.title)).ratio() >= SIMILAR_TITLE_RATIO]
+
+
+def milestones_repeating(
+    *, owner: Organisation, category: str, window_end: date, exclude_pk: int | None = None
+) -> QuerySet[Milestone]:
+    """Open milestones of the same owner and category with the same deadline: a
+    new announcement of one of these is a reaffirmation, not a new milestone."""
+    same = Milestone.objects.filter(owner=owner, category=category, window_end=window_end).exclude(
+        status__in=Milestone.FINAL_STATUSES
+    )
+    return same.exclude(pk=exclude_pk) if exclude_pk else same
+
+
+def with_last_evidence(queryset: QuerySet[Milestone]) -> QuerySet[Milestone]:
+    """Annotate ``last_evidence_on``: the newest evidence, else the day the milestone was recorded."""
+    return queryset.annotate(
+        last_evidence_on=Coalesce(Max("evidence__published_on"), TruncDate("created_at"))
+    )
+
+
+def stale_q(*, today: date) -> Q:
+    """Not final and no new evidence for a year (use on ``with_last_evidence`` querysets)."""
+    return Q(last_evidence_on__lt=today - STALE_AFTER) & ~Q(status__in=Milestone.FINAL_STATUSES)
+
+
+def is_stale(milestone: Milestone, *, today: date) -> bool:
+    last = getattr(milestone, "last_evidence_on", None)
+    return last is not None and not milestone.is_final and last < today - STALE_AFTER
+
+
+def reaffirmations(milestone: Milestone) -> list[Announcement]:
+    """Evidence published after the current target was set that did not move it:
+    each repeats the standing target. Uses prefetched ``evidence``/``revisions`` when present."""
+    revisions = sorted(milestone.revisions.all(), key=lambda r: (r.effective_on, r.recorded_at, r.id))
+    if not revisions:
+        return []
+    current = revisions[-1]
+    movers = {r.moved_by_id for r in revisions if r.moved_by_id}
+    return sorted(
+        (a for a in milestone.evidence.all() if a.published_on > current.effective_on and a.pk not in movers),
+        key=lambda a: a.published_on,
+    )
+
+
+def first_claims() -> QuerySet[TargetRevision]:
+    return TargetRevision.objects.filter(old_edtf="")

@@ -1,0 +1,322 @@
+"""Import and export (django-import-export) in the same columns as the API's CSV.
+
+Imports are previewed as a dry run (new / update / skip per row, and each
+row's errors) before anything is written; the confirmed import runs in one
+transaction, so a file applies entirely or not at all. Rows identical to what
+is stored are skipped, so re-importing a file changes nothing. Writes go
+through ``services`` like every other path (target parsing, revisions).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from import_export import fields, resources, widgets
+
+from . import services
+from .curation import UnknownOrganisation, organisation_resolve
+from .models import Announcement, Milestone, Organisation, Publisher, Relation
+from .normalize import normalize_url, unique_slug
+
+LIST_SEPARATOR = "; "
+
+
+class OrganisationWidget(widgets.ForeignKeyWidget):
+    """An organisation typed as slug, name or alias; exported as its name."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(Organisation, field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        try:
+            return organisation_resolve(str(value))
+        except UnknownOrganisation as error:
+            raise ValueError(str(error)) from None
+
+
+class OrganisationsWidget(widgets.ManyToManyWidget):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(Organisation, separator=LIST_SEPARATOR.strip(), field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        names = [n.strip() for n in str(value or "").split(self.separator) if n.strip()]
+        resolved, unknown = [], []
+        for name in names:
+            try:
+                resolved.append(organisation_resolve(name))
+            except UnknownOrganisation as error:
+                unknown.append(str(error))
+        if unknown:
+            raise ValueError("; ".join(unknown))
+        return Organisation.objects.filter(pk__in=[o.pk for o in resolved])
+
+    def render(self, value, obj=None, **kwargs):
+        return LIST_SEPARATOR.join(o.name for o in value.all()) if value is not None else ""
+
+
+class AnnouncementsByUrlWidget(widgets.ManyToManyWidget):
+    """Evidence as article URLs (any spelling of them: they are normalised)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(Announcement, separator=LIST_SEPARATOR.strip(), field="url", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        urls = [u.strip() for u in str(value or "").split(self.separator) if u.strip()]
+        wanted = {normalize_url(u): u for u in urls}
+        found = Announcement.objects.filter(url_normalized__in=wanted)
+        missing = set(wanted) - set(found.values_list("url_normalized", flat=True))
+        if missing:
+            raise ValueError("no announcement recorded for " + ", ".join(sorted(wanted[m] for m in missing)))
+        return found
+
+    def render(self, value, obj=None, **kwargs):
+        return LIST_SEPARATOR.join(a.url for a in value.all()) if value is not None else ""
+
+
+class PublisherWidget(widgets.ForeignKeyWidget):
+    def __init__(self, **kwargs) -> None:
+        super().__init__(Publisher, field="name", **kwargs)
+
+    def clean(self, value, row=None, **kwargs):
+        if value in (None, ""):
+            return None
+        text = str(value).strip()
+        publisher = (
+            Publisher.objects.filter(slug=text).first() or Publisher.objects.filter(name__iexact=text).first()
+        )
+        if publisher is None:
+            raise ValueError(f"unknown publisher '{text}' (add it in the admin first)")
+        return publisher
+
+
+class AliasesWidget(widgets.Widget):
+    """Aliases are stored one per line and exchanged as a '; '-separated list."""
+
+    def clean(self, value, row=None, **kwargs):
+        return "\n".join(a.strip() for a in str(value or "").replace("\n", ";").split(";") if a.strip())
+
+    def render(self, value, obj=None, **kwargs):
+        return LIST_SEPARATOR.join(line.strip() for line in (value or "").splitlines() if line.strip())
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+class CuratedResource(resources.ModelResource):
+    """Shared behaviour: skip unchanged rows, one transaction, slugs made from titles when blank."""
+
+    slug_source = "title"
+
+    class Meta:
+        abstract = True
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+        clean_model_instances = True
+        import_id_fields = ("slug",)
+
+    def before_import_row(self, row, **kwargs) -> None:
+        if "slug" in row and not (row.get("slug") or "").strip() and row.get(self.slug_source):
+            model = self._meta.model
+            existing = set(model.objects.values_list("slug", flat=True))
+            row["slug"] = unique_slug(str(row[self.slug_source]), existing)
+
+
+class OrganisationResource(CuratedResource):
+    slug_source = "name"
+    parent = fields.Field(attribute="parent", column_name="parent", widget=OrganisationWidget())
+    aliases = fields.Field(attribute="aliases", column_name="aliases", widget=AliasesWidget())
+    region = fields.Field(attribute="region", column_name="region", readonly=True)
+    page_url = fields.Field(column_name="page_url", readonly=True)
+
+    class Meta(CuratedResource.Meta):
+        model = Organisation
+        fields = (
+            "slug",
+            "name",
+            "kind",
+            "country",
+            "region",
+            "parent",
+            "state_owned",
+            "aliases",
+            "fiscal_year_start_month",
+            "founded",
+            "website",
+            "description",
+            "page_url",
+        )
+        export_order = fields
+
+    def dehydrate_page_url(self, organisation: Organisation) -> str:
+        return _absolute(organisation.get_absolute_url())
+
+
+class AnnouncementResource(CuratedResource):
+    publisher = fields.Field(attribute="publisher", column_name="publisher", widget=PublisherWidget())
+    original_source = fields.Field(
+        attribute="original_source", column_name="original_source", widget=PublisherWidget()
+    )
+    source_url = fields.Field(attribute="url", column_name="source_url")
+    organisations = fields.Field(
+        attribute="organisations", column_name="organisations", widget=OrganisationsWidget()
+    )
+    published_on = fields.Field(
+        attribute="published_on", column_name="published_on", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    quotes = fields.Field(column_name="quotes", readonly=True)
+    page_url = fields.Field(column_name="page_url", readonly=True)
+
+    class Meta(CuratedResource.Meta):
+        model = Announcement
+        fields = (
+            "slug",
+            "title",
+            "published_on",
+            "publisher",
+            "source_url",
+            "paywalled",
+            "original_source",
+            "organisations",
+            "summary",
+            "quotes",
+            "page_url",
+        )
+        export_order = fields
+
+    def import_instance(self, instance: Announcement, row, **kwargs) -> None:
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.url:
+            try:
+                services.announcement_url_check(url=instance.url, exclude_pk=instance.pk)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def dehydrate_quotes(self, announcement: Announcement) -> int:
+        return announcement.quotes.count()
+
+    def dehydrate_page_url(self, announcement: Announcement) -> str:
+        return _absolute(announcement.get_absolute_url())
+
+
+class MilestoneResource(CuratedResource):
+    owner = fields.Field(attribute="owner", column_name="owner", widget=OrganisationWidget())
+    participants = fields.Field(
+        attribute="participants", column_name="participants", widget=OrganisationsWidget()
+    )
+    evidence = fields.Field(attribute="evidence", column_name="evidence", widget=AnnouncementsByUrlWidget())
+    achieved_on = fields.Field(
+        attribute="achieved_on", column_name="achieved_on", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    owner_slug = fields.Field(attribute="owner__slug", column_name="owner_slug", readonly=True)
+    owner_country = fields.Field(attribute="owner__country", column_name="owner_country", readonly=True)
+    owner_region = fields.Field(attribute="owner__region", column_name="owner_region", readonly=True)
+    target_edtf = fields.Field(attribute="target_edtf", column_name="target_edtf", readonly=True)
+    target_display = fields.Field(attribute="target_display", column_name="target_display", readonly=True)
+    target_start = fields.Field(attribute="window_start", column_name="target_start", readonly=True)
+    target_end = fields.Field(attribute="window_end", column_name="target_end", readonly=True)
+    target_approximate = fields.Field(
+        attribute="target_approximate", column_name="target_approximate", readonly=True
+    )
+    overdue = fields.Field(column_name="overdue", readonly=True)
+    page_url = fields.Field(column_name="page_url", readonly=True)
+
+    class Meta(CuratedResource.Meta):
+        model = Milestone
+        # The API's CSV columns (milestones/api/csv_export.py), minus its API `url`.
+        fields = (
+            "slug",
+            "title",
+            "owner",
+            "owner_slug",
+            "owner_country",
+            "owner_region",
+            "participants",
+            "category",
+            "technology",
+            "electrolyte",
+            "claim_strength",
+            "semi_solid_called_solid_state",
+            "target_text",
+            "target_edtf",
+            "target_display",
+            "target_start",
+            "target_end",
+            "target_approximate",
+            "status",
+            "overdue",
+            "achieved_on",
+            "evidence",
+            "page_url",
+        )
+        export_order = fields
+
+    def import_instance(self, instance: Milestone, row, **kwargs) -> None:
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if instance.target_text and "owner" not in errors:
+            try:
+                instance._import_target = services.target_parse(
+                    text=instance.target_text,
+                    owner=instance.owner if instance.owner_id else None,
+                    opened_on=self._opened_on(instance, row),
+                )
+                instance.set_target(instance._import_target)
+            except ValidationError as error:
+                errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _opened_on(self, instance: Milestone, row):
+        if instance.pk and instance.target_open_start:
+            return instance.window_start
+        if "evidence" not in row:
+            return None
+        try:
+            evidence = self.fields["evidence"].clean(row)
+        except ValueError:
+            return None
+        return min((a.published_on for a in evidence), default=None)
+
+    def do_instance_save(self, instance: Milestone, is_create: bool) -> None:
+        services.milestone_save(milestone=instance, target=getattr(instance, "_import_target", None))
+
+    def dehydrate_overdue(self, milestone: Milestone) -> bool:
+        return milestone.is_overdue(timezone.localdate())
+
+    def dehydrate_page_url(self, milestone: Milestone) -> str:
+        return _absolute(milestone.get_absolute_url())
+
+
+class RelationResource(CuratedResource):
+    source = fields.Field(attribute="source", column_name="source", widget=OrganisationWidget())
+    target = fields.Field(attribute="target", column_name="target", widget=OrganisationWidget())
+    evidence = fields.Field(attribute="evidence", column_name="evidence", widget=AnnouncementsByUrlWidget())
+    started_on = fields.Field(
+        attribute="started_on", column_name="started_on", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    ended_on = fields.Field(
+        attribute="ended_on", column_name="ended_on", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+
+    class Meta(CuratedResource.Meta):
+        model = Relation
+        import_id_fields = ("source", "kind", "target")
+        fields = ("source", "kind", "target", "role", "started_on", "ended_on", "note", "evidence")
+        export_order = fields
+
+    def before_import_row(self, row, **kwargs) -> None:
+        """Relations have no slug: they are identified by (source, kind, target)."""
