@@ -10,6 +10,7 @@ from difflib import SequenceMatcher
 
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
 
 from .models import Announcement, Milestone, Organisation, TargetRevision
 
@@ -90,21 +91,33 @@ def stale_q(*, today: date) -> Q:
     return Q(last_evidence_on__lt=today - STALE_AFTER) & ~Q(status__in=Milestone.FINAL_STATUSES)
 
 
-def is_stale(milestone: Milestone, *, today: date) -> bool:
-    last = getattr(milestone, "last_evidence_on", None)
-    return last is not None and not milestone.is_final and last < today - STALE_AFTER
+def last_evidence_date(milestone: Milestone, evidence: list | None = None) -> date:
+    """The newest evidence's date, else the day the milestone was recorded.
+
+    Uses the ``with_last_evidence`` annotation when present, else the (prefetched) evidence."""
+    annotated = getattr(milestone, "last_evidence_on", None)
+    if annotated is not None:
+        return annotated
+    rows = evidence if evidence is not None else milestone.evidence.all()
+    return max((a.published_on for a in rows), default=timezone.localtime(milestone.created_at).date())
 
 
-def reaffirmations(milestone: Milestone) -> list[Announcement]:
+def is_stale(milestone: Milestone, *, today: date, evidence: list | None = None) -> bool:
+    """Not final and no new evidence for a year: shown as "unconfirmed since …"."""
+    return not milestone.is_final and last_evidence_date(milestone, evidence) < today - STALE_AFTER
+
+
+def reaffirmations(milestone: Milestone, evidence: list | None = None) -> list:
     """Evidence published after the current target was set that did not move it:
     each repeats the standing target. Uses prefetched ``evidence``/``revisions`` when present."""
     revisions = sorted(milestone.revisions.all(), key=lambda r: (r.effective_on, r.recorded_at, r.id))
     if not revisions:
         return []
     current = revisions[-1]
-    movers = {r.moved_by_id for r in revisions if r.moved_by_id}
+    movers = {r.moved_by.slug for r in revisions if r.moved_by_id}
+    rows = evidence if evidence is not None else milestone.evidence.all()
     return sorted(
-        (a for a in milestone.evidence.all() if a.published_on > current.effective_on and a.pk not in movers),
+        (a for a in rows if a.published_on > current.effective_on and a.slug not in movers),
         key=lambda a: a.published_on,
     )
 

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from . import services
+from . import curation, services
 from .curation import UnknownOrganisation, organisation_resolve
 from .models import Announcement, Milestone, Organisation, Publisher, Relation
 from .normalize import normalize_url, unique_slug
@@ -229,6 +229,8 @@ class MilestoneResource(CuratedResource):
         attribute="target_approximate", column_name="target_approximate", readonly=True
     )
     overdue = fields.Field(column_name="overdue", readonly=True)
+    stale = fields.Field(column_name="stale", readonly=True)
+    last_evidence_on = fields.Field(column_name="last_evidence_on", readonly=True)
     page_url = fields.Field(column_name="page_url", readonly=True)
 
     class Meta(CuratedResource.Meta):
@@ -255,6 +257,8 @@ class MilestoneResource(CuratedResource):
             "target_approximate",
             "status",
             "overdue",
+            "stale",
+            "last_evidence_on",
             "achieved_on",
             "evidence",
             "page_url",
@@ -296,6 +300,12 @@ class MilestoneResource(CuratedResource):
 
     def dehydrate_overdue(self, milestone: Milestone) -> bool:
         return milestone.is_overdue(timezone.localdate())
+
+    def dehydrate_stale(self, milestone: Milestone) -> bool:
+        return curation.is_stale(milestone, today=timezone.localdate())
+
+    def dehydrate_last_evidence_on(self, milestone: Milestone):
+        return curation.last_evidence_date(milestone)
 
     def dehydrate_page_url(self, milestone: Milestone) -> str:
         return _absolute(milestone.get_absolute_url())

@@ -28,7 +28,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import connection, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 

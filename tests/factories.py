@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import factory
+from django.utils.text import slugify
 
 from milestones import services
 from milestones.models import Announcement, Milestone, Organisation, Person, Publisher
@@ -16,7 +17,7 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
     name = factory.Sequence(lambda n: f"Cellmaker {n}")
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
     kind = Organisation.Kind.BATTERY_MAKER
     country = "CN"
 
@@ -27,7 +28,7 @@ class PublisherFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("slug",)
 
     name = factory.Sequence(lambda n: f"Battery News {n}")
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -35,7 +36,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
         model = Person
 
     name = factory.Sequence(lambda n: f"Speaker {n}")
-    slug = factory.LazyAttribute(lambda o: o.name.lower().replace(" ", "-"))
+    slug = factory.LazyAttribute(lambda o: slugify(o.name))
 
 
 class AnnouncementFactory(factory.django.DjangoModelFactory):
@@ -43,7 +44,7 @@ class AnnouncementFactory(factory.django.DjangoModelFactory):
         model = Announcement
 
     title = factory.Sequence(lambda n: f"Solid-state news {n}")
-    slug = factory.LazyAttribute(lambda o: o.title.lower().replace(" ", "-"))
+    slug = factory.LazyAttribute(lambda o: slugify(o.title))
     published_on = date(2025, 1, 15)
     publisher = factory.SubFactory(PublisherFactory)
     url = factory.Sequence(lambda n: f"https://news.example.com/articles/{n}")

@@ -372,3 +372,66 @@ def test_stale_milestones_are_flagged_in_the_admin(editor_client):
     response = editor_client.get(reverse("admin:milestones_milestone_changelist"), {"stale": "yes"})
     assert [m.slug for m in response.context["cl"].result_list] == ["quiet"]
     assert f"⚠ {old.published_on}" in response.content.decode()
+
+
+# --- exposed on pages and in the API ----------------------------------------------
+
+
+def test_api_filters_by_claim_strength_and_semi_solid_wording(client, seed):
+    Milestone.objects.filter(owner__slug="nissan").update(semi_solid_called_solid_state=True)
+    plans = client.get("/api/v1/milestones/", {"claim_strength": "plans"}).json()["results"]
+    assert [m["slug"] for m in plans] == ["nissan-solid-state-cars-fy2028"]
+    assert plans[0]["claim_strength"] == "plans" and plans[0]["semi_solid_called_solid_state"] is True
+    firm = client.get("/api/v1/milestones/", {"claim_strength": ["plans", "expects"]}).json()["results"]
+    assert len(firm) == 2
+    flagged = client.get("/api/v1/milestones/", {"semi_solid_called_solid_state": "true"}).json()["results"]
+    assert [m["owner"]["slug"] for m in flagged] == ["nissan"]
+
+
+def test_api_stale_filter_and_unconfirmed_since(client):
+    quiet = make_milestone(title="Quiet claim", target="2030", slug="quiet")
+    quiet.evidence.add(AnnouncementFactory(published_on=date.today() - timedelta(days=500)))
+    fresh = make_milestone(title="Fresh claim", target="2030", slug="fresh")
+    fresh.evidence.add(AnnouncementFactory(published_on=date.today() - timedelta(days=3)))
+    stale = client.get("/api/v1/milestones/", {"stale": "true"}).json()["results"]
+    assert [m["slug"] for m in stale] == ["quiet"]
+    assert stale[0]["stale"] is True
+    assert stale[0]["last_evidence_on"] == (date.today() - timedelta(days=500)).isoformat()
+    confirmed = client.get("/api/v1/milestones/", {"stale": "false"}).json()["results"]
+    assert [m["slug"] for m in confirmed] == ["fresh"] and confirmed[0]["stale"] is False
+
+
+def test_api_owner_filter_accepts_aliases(client, seed):
+    for typed in ("宁德时代", "Contemporary Amperex Technology", "catl"):
+        Milestone.objects.filter(slug="casip-solid-state-supply-chain-by-2030").update(
+            owner=Organisation.objects.get(slug="catl")
+        )
+        found = client.get("/api/v1/milestones/", {"owner": typed}).json()["results"]
+        assert [m["owner"]["slug"] for m in found] == ["catl"], typed
+    members = client.get(
+        "/api/v1/organizations/",
+        {"member_of": "China All-Solid-State Battery Collaborative Innovation Platform"},
+    )
+    assert len(members.json()["results"]) == 13
+
+
+def test_api_detail_lists_reaffirmations(client, seed):
+    toyota = Milestone.objects.get(owner__slug="toyota")
+    later = AnnouncementFactory(title="Toyota reiterates 2027/28", published_on=date(2025, 6, 1))
+    toyota.evidence.add(later)
+    detail = client.get(f"/api/v1/milestones/{toyota.slug}/").json()
+    assert [a["slug"] for a in detail["reaffirmations"]] == [later.slug]
+    assert detail["reaffirmations"][0]["published_on"] == "2025-06-01"
+
+
+def test_milestone_page_shows_strength_staleness_and_reaffirmations(client, seed):
+    toyota = Milestone.objects.get(owner__slug="toyota")
+    repeated_on = date.today() - timedelta(days=400)
+    later = AnnouncementFactory(title="Toyota reiterates 2027/28", published_on=repeated_on)
+    toyota.evidence.add(later)
+    page = client.get(toyota.get_absolute_url()).content.decode()
+    assert "the source says it <strong>aims</strong>" in page
+    assert "Reaffirmed" in page and "Toyota reiterates 2027/28" in page
+    assert f"Unconfirmed since {repeated_on.day} {repeated_on:%b %Y}" in page
+    toyota.evidence.add(AnnouncementFactory(title="Toyota again", published_on=date.today()))
+    assert "Unconfirmed since" not in client.get(toyota.get_absolute_url()).content.decode()

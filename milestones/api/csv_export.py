@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from milestones import selectors
+from milestones import curation, selectors
 from milestones.models import Announcement, Milestone
 
 from .fields import links
@@ -20,6 +20,8 @@ MILESTONE_COLUMNS = [
     "category",
     "technology",
     "electrolyte",
+    "claim_strength",
+    "semi_solid_called_solid_state",
     "target_text",
     "target_edtf",
     "target_display",
@@ -28,6 +30,8 @@ MILESTONE_COLUMNS = [
     "target_approximate",
     "status",
     "overdue",
+    "stale",
+    "last_evidence_on",
     "achieved_on",
     "evidence",
     "url",
@@ -71,6 +75,8 @@ def milestone_row(milestone: Milestone, context: dict) -> dict:
         "category": milestone.category,
         "technology": milestone.technology,
         "electrolyte": milestone.electrolyte,
+        "claim_strength": milestone.claim_strength,
+        "semi_solid_called_solid_state": milestone.semi_solid_called_solid_state,
         "target_text": milestone.target_text,
         "target_edtf": milestone.target_edtf,
         "target_display": milestone.target_display,
@@ -79,6 +85,10 @@ def milestone_row(milestone: Milestone, context: dict) -> dict:
         "target_approximate": milestone.target_approximate,
         "status": milestone.status,
         "overdue": milestone.is_overdue(as_of or timezone.localdate()),
+        "stale": curation.is_stale(
+            milestone, today=as_of or timezone.localdate(), evidence=milestone.evidence_list
+        ),
+        "last_evidence_on": curation.last_evidence_date(milestone, milestone.evidence_list),
         "achieved_on": milestone.achieved_on,
         "evidence": _joined(a.url for a in milestone.evidence_list),
         "url": link.api("milestone", milestone.slug),

@@ -12,7 +12,7 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from milestones import selectors
+from milestones import curation, selectors
 from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, Region, Relation
 
 from .serializers import COUNTRY_CHOICES
@@ -33,11 +33,23 @@ def _participates(slug: str) -> Exists:
     )
 
 
+def organisation_slug(value: str) -> str:
+    """A typed organisation as its slug: a slug, a name or any alias ("宁德时代" is CATL).
+
+    Unknown or ambiguous text is kept as it is, so the filter simply matches nothing."""
+    try:
+        return curation.organisation_resolve(value).slug
+    except curation.UnknownOrganisation:
+        return value
+
+
 class MilestoneFilter(filters.FilterSet):
-    organisation = filters.CharFilter(method="filter_organisation", help_text="Owner or participant (slug).")
-    owner = filters.CharFilter(field_name="owner__slug", help_text="Owning organisation (slug).")
+    organisation = filters.CharFilter(
+        method="filter_organisation", help_text="Owner or participant (slug, name or alias)."
+    )
+    owner = filters.CharFilter(method="filter_owner", help_text="Owning organisation (slug, name or alias).")
     participant = filters.CharFilter(
-        method="filter_participant", help_text="Participating organisation (slug)."
+        method="filter_participant", help_text="Participating organisation (slug, name or alias)."
     )
     kind = filters.ChoiceFilter(field_name="owner__kind", choices=_KINDS, help_text="Owner's kind.")
     country = filters.ChoiceFilter(
@@ -47,6 +59,15 @@ class MilestoneFilter(filters.FilterSet):
     status = filters.MultipleChoiceFilter(choices=Milestone.Status.choices, help_text="Repeat for several.")
     category = filters.ChoiceFilter(choices=Milestone.Category.choices)
     technology = filters.ChoiceFilter(choices=Milestone.Technology.choices)
+    claim_strength = filters.MultipleChoiceFilter(
+        choices=Milestone.ClaimStrength.choices, help_text="How firmly it was stated; repeat for several."
+    )
+    semi_solid_called_solid_state = filters.BooleanFilter(
+        help_text="The source called semi-solid cells 'solid-state'."
+    )
+    stale = filters.BooleanFilter(
+        method="filter_stale", help_text="Not final and no new evidence for 12 months (today)."
+    )
     deadline_after = filters.DateFilter(
         field_name="window_end", lookup_expr="gte", help_text="Deadline on or after."
     )
@@ -68,10 +89,21 @@ class MilestoneFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(owner__slug=value) | _participates(value))
+        slug = organisation_slug(value)
+        return queryset.filter(Q(owner__slug=slug) | _participates(slug))
+
+    def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(owner__slug=organisation_slug(value))
 
     def filter_participant(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(_participates(value))
+        return queryset.filter(_participates(organisation_slug(value)))
+
+    def filter_stale(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
+        if value is None:
+            return queryset
+        stale = curation.stale_q(today=timezone.localdate())
+        annotated = curation.with_last_evidence(queryset)
+        return annotated.filter(stale) if value else annotated.exclude(stale)
 
     def filter_active_on(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
         return queryset.filter(window_start__lte=value, window_end__gte=value)
@@ -111,7 +143,7 @@ class AnnouncementFilter(filters.FilterSet):
 
     def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         links = Announcement.organisations.through.objects.filter(
-            announcement_id=OuterRef("pk"), organisation__slug=value
+            announcement_id=OuterRef("pk"), organisation__slug=organisation_slug(value)
         )
         return queryset.filter(Exists(links))
 
@@ -138,7 +170,7 @@ class OrganisationFilter(filters.FilterSet):
 
     def filter_member_of(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         memberships = Relation.objects.filter(
-            source_id=OuterRef("pk"), kind=Relation.Kind.MEMBER_OF, target__slug=value
+            source_id=OuterRef("pk"), kind=Relation.Kind.MEMBER_OF, target__slug=organisation_slug(value)
         )
         return queryset.filter(Exists(memberships))
 
@@ -157,7 +189,8 @@ class RelationFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(Q(source__slug=value) | Q(target__slug=value))
+        slug = organisation_slug(value)
+        return queryset.filter(Q(source__slug=slug) | Q(target__slug=slug))
 
 
 class PersonFilter(filters.FilterSet):

@@ -13,7 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from milestones import selectors, services
+from milestones import curation, selectors, services
 from milestones.models import (
     Announcement,
     Milestone,
@@ -346,6 +346,12 @@ class MilestoneSerializer(CuratedSerializer):
         help_text="Written as a phrase or EDTF ('FY2028', 'by 2030', '2030~') or {\"text\": ...}."
     )
     overdue = serializers.SerializerMethodField(help_text="The window has ended and it is not final.")
+    last_evidence_on = serializers.SerializerMethodField(
+        help_text="Date of the newest evidence (or of the record, when it has none)."
+    )
+    stale = serializers.SerializerMethodField(
+        help_text="Not final and no new evidence for 12 months: 'unconfirmed since last_evidence_on'."
+    )
     evidence = SummaryRelatedField(
         queryset=Announcement.objects.select_related("publisher"), many=True, required=False
     )
@@ -369,11 +375,15 @@ class MilestoneSerializer(CuratedSerializer):
             "category",
             "technology",
             "electrolyte",
+            "claim_strength",
+            "semi_solid_called_solid_state",
             "target",
             "status",
             "overdue",
             "achieved_on",
             "evidence",
+            "last_evidence_on",
+            "stale",
             "description",
             "moved_by",
             *_TIMESTAMPS,
@@ -389,6 +399,8 @@ class MilestoneSerializer(CuratedSerializer):
         if self._as_of() and not getattr(instance, "_as_of", False):
             selectors.apply_as_of(instance)
         link = links(self.context)
+        evidence = _prefetched(instance, "evidence")
+        today = self._as_of() or self.context.get("today") or timezone.localdate()
         return {
             "url": link.api("milestone", instance.slug),
             "page_url": link.page(instance),
@@ -401,15 +413,27 @@ class MilestoneSerializer(CuratedSerializer):
             "category": instance.category,
             "technology": instance.technology,
             "electrolyte": instance.electrolyte,
+            "claim_strength": instance.claim_strength,
+            "semi_solid_called_solid_state": instance.semi_solid_called_solid_state,
             "target": target_representation(instance),
             "status": instance.status,
             "overdue": self.get_overdue(instance),
             "achieved_on": iso(instance.achieved_on),
-            "evidence": [announcement_summary(a, link) for a in _prefetched(instance, "evidence")],
+            "evidence": [announcement_summary(a, link) for a in evidence],
+            "last_evidence_on": iso(curation.last_evidence_date(instance, evidence)),
+            "stale": curation.is_stale(instance, today=today, evidence=evidence),
             "description": instance.description,
             "created_at": iso_datetime(instance.created_at),
             "updated_at": iso_datetime(instance.updated_at),
         }
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_last_evidence_on(self, milestone: Milestone) -> str:
+        return iso(curation.last_evidence_date(milestone))
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_stale(self, milestone: Milestone) -> bool:
+        return curation.is_stale(milestone, today=self._as_of() or timezone.localdate())
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, milestone: Milestone) -> bool:
@@ -477,14 +501,26 @@ def _prefetched(milestone: Milestone, name: str) -> list:
 
 class MilestoneDetailSerializer(MilestoneSerializer):
     revisions = serializers.SerializerMethodField(help_text="Every change of the target, oldest first.")
+    reaffirmations = serializers.SerializerMethodField(
+        help_text="Later announcements that repeated the standing target without moving it."
+    )
 
     class Meta(MilestoneSerializer.Meta):
-        fields = (*MilestoneSerializer.Meta.fields, "revisions")
+        fields = (*MilestoneSerializer.Meta.fields, "revisions", "reaffirmations")
 
     def to_representation(self, instance: Milestone) -> dict:
         data = super().to_representation(instance)
         data["revisions"] = self.get_revisions(instance)
+        data["reaffirmations"] = self.get_reaffirmations(instance)
         return data
+
+    @extend_schema_field(AnnouncementSummarySerializer(many=True))
+    def get_reaffirmations(self, milestone: Milestone) -> list[dict]:
+        link = links(self.context)
+        return [
+            announcement_summary(a, link)
+            for a in curation.reaffirmations(milestone, _prefetched(milestone, "evidence"))
+        ]
 
     @extend_schema_field(RevisionSerializer(many=True))
     def get_revisions(self, milestone: Milestone) -> list[dict]:

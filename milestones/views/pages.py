@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from .. import selectors
+from .. import curation, selectors
 from .. import timeline as layout
 from ..forms import SearchForm
 from ..models import Milestone, Organisation, Region, Relation
@@ -63,10 +63,14 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
     milestone = get_object_or_404(selectors.milestone_detail(), slug=slug)
+    today = timezone.localdate()
     context = {
         "milestone": milestone,
-        "overdue": milestone.is_overdue(timezone.localdate()),
+        "overdue": milestone.is_overdue(today),
         "revisions": list(milestone.revisions.all()),
+        "stale": curation.is_stale(milestone, today=today),
+        "last_evidence_on": curation.last_evidence_date(milestone),
+        "reaffirmations": curation.reaffirmations(milestone),
     }
     return render(request, "milestones/milestone.html", context)
 
