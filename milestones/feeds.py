@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.http import condition
+from django.views.decorators.http import condition, require_safe
 from icalendar import Calendar, Event
 
 from . import selectors
@@ -107,6 +107,7 @@ def _calendar_response(name: str, milestones, request: HttpRequest) -> HttpRespo
     return response
 
 
+@require_safe
 @conditional
 def timeline_ics(request: HttpRequest) -> HttpResponse:
     """The timeline's filters (same GET parameters) as a calendar."""
@@ -122,6 +123,7 @@ def timeline_ics(request: HttpRequest) -> HttpResponse:
     return _calendar_response("SSB Tracker milestones", milestones, request)
 
 
+@require_safe
 @conditional
 def organisation_ics(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
@@ -244,5 +246,5 @@ class ChangesFeed(Feed):
         return item.when
 
 
-announcements_feed = conditional(AnnouncementsFeed())
-changes_feed = conditional(ChangesFeed())
+announcements_feed = require_safe(conditional(AnnouncementsFeed()))
+changes_feed = require_safe(conditional(ChangesFeed()))

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ def _ms(started: float) -> float:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     results = {name: _run(name, check) for name, check in CHECKS.items()}
     failing = [name for name, result in results.items() if not result["ok"]]

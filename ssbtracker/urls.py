@@ -11,3 +11,5 @@ urlpatterns = [
     path("api/v1/", include("milestones.api.urls")),
     path("", include("milestones.urls")),
 ]
+
+handler400 = "milestones.api.exceptions.bad_request"

@@ -113,3 +113,14 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else str(response.data)
         response.data = _body(response.status_code, str(detail))
     return response
+
+
+def bad_request(request, exception=None):
+    """Django's own 400s (an oversized body, a bad Host) as JSON under /api/, HTML elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import bad_request as html_bad_request
+
+    if request.path.startswith("/api/"):
+        detail = str(exception) if exception else "Bad request."
+        return JsonResponse({"status": 400, "detail": detail, "errors": []}, status=400)
+    return html_bad_request(request, exception)

@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import api_view, permission_classes, schema
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +34,7 @@ from . import serializers as api_serializers
 from .etags import check_if_match, etag_for, if_none_match
 from .fields import links
 from .loaders import OWNER_COLUMNS, attach_summaries
+from .parsers import OrjsonParser
 from .renderers import CSVRenderer, Negotiation, OrjsonRenderer, csv_lines
 from .schema import ApiSchema
 
@@ -79,7 +79,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
 
     schema = ApiSchema()
     lookup_field = "slug"
-    parser_classes = [JSONParser]
+    parser_classes = [OrjsonParser]
     content_negotiation_class = Negotiation
     filter_backends = [DjangoFilterBackend]
     csv_columns: list[str] | None = None

@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from .. import curation, selectors
 from .. import timeline as layout
@@ -40,6 +41,7 @@ def _relations_by_kind(organisation: Organisation) -> dict:
     }
 
 
+@require_safe
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
     filters = selectors.MilestoneFilters(organisation=organisation.slug)
@@ -61,6 +63,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "milestones/organisation.html", context)
 
 
+@require_safe
 def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
     milestone = get_object_or_404(selectors.milestone_detail(), slug=slug)
     today = timezone.localdate()
@@ -75,11 +78,13 @@ def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "milestones/milestone.html", context)
 
 
+@require_safe
 def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     announcement = get_object_or_404(selectors.announcement_detail(), slug=slug)
     return render(request, "milestones/announcement.html", {"announcement": announcement})
 
 
+@require_safe
 def upcoming(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     milestones = selectors.milestones_upcoming(today=today).order_by("window_end", "title")
@@ -87,12 +92,14 @@ def upcoming(request: HttpRequest) -> HttpResponse:
     return render(request, "milestones/upcoming.html", context)
 
 
+@require_safe
 def overdue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     milestones = selectors.milestones_overdue(today=today).order_by("window_end", "title")
     return render(request, "milestones/overdue.html", {"milestones": milestones, "today": today})
 
 
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -108,6 +115,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "milestones/search.html", context, status=400 if form.errors else 200)
 
 
+@require_safe
 def race(request: HttpRequest) -> HttpResponse:
     board = selectors.race_leaders()
     categories = [(c, Milestone.Category(c).label) for c in selectors.RACE_CATEGORIES]

@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_safe
 
 from .. import selectors
 from .. import timeline as layout
@@ -152,12 +153,14 @@ def _status(form: TimelineFilterForm) -> int:
     return 400 if form.errors else 200
 
 
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     context = timeline_context(request)
     return render(request, "milestones/home.html", context, status=_status(context["form"]))
 
 
 @xframe_options_exempt
+@require_safe
 def embed(request: HttpRequest) -> HttpResponse:
     """The timeline without site navigation, frameable from any origin (only this page is)."""
     context = timeline_context(request)

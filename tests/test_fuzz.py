@@ -1,0 +1,149 @@
+"""Bad input of every kind gets a clear 4xx, never a 5xx, and never changes stored data."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from milestones.models import Milestone, Organisation
+from milestones.targets import TargetError, parse_target
+from tests.api_support import HIGH_RATES, token_client
+
+pytestmark = pytest.mark.django_db
+FUZZ = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+LISTS = [
+    "/", "/embed/", "/upcoming/", "/overdue/", "/search/", "/race/", "/feeds/timeline.ics",
+    "/feeds/announcements.atom", "/feeds/changes.atom", "/organisations/catl/", "/organisations/catl/calendar.ics",
+    "/milestones/nissan-solid-state-cars-fy2028/", "/api/v1/milestones/", "/api/v1/announcements/",
+    "/api/v1/organizations/", "/api/v1/relations/", "/api/v1/people/", "/api/v1/publishers/",
+    "/api/v1/milestones/nissan-solid-state-cars-fy2028/",
+]  # fmt: skip
+PARAMETERS = [
+    "q", "region", "country", "kind", "organisation", "owner", "participant", "status", "category", "technology",
+    "claim_strength", "stale", "deadline_after", "deadline_before", "active_on", "overdue", "as_of", "from", "to",
+    "year_from", "year_to", "lanes", "page_size", "cursor", "ordering", "format", "published_after",
+    "published_before", "paywalled", "member_of", "publisher", "semi_solid_called_solid_state",
+]  # fmt: skip
+ABSURD = [
+    "0000-01-01", "9999-12-31", "-1", "0", "99999999999999999999", "2030-02-30", "1e309", "NaN", "true",
+    "csv", "json", "api", "xml", "ics", "-window_end", "../../etc/passwd", "' OR 1=1 --", "\u202eevil",
+    "شركة البطاريات", "宁德时代", "🔋" * 50, "a" * 5000, "%00", "[]", "{}",
+]  # fmt: skip
+values = st.one_of(st.sampled_from(ABSURD), st.text(max_size=60), st.integers().map(str), st.dates().map(str))
+queries = st.dictionaries(st.sampled_from(PARAMETERS) | st.text(min_size=1, max_size=12), values, max_size=5)
+
+
+@pytest.fixture
+def relaxed(settings, seed):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": HIGH_RATES}
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_any_query_string_gets_an_answer_not_a_server_error(relaxed, path):
+    client = Client()
+
+    @FUZZ
+    @given(query=queries)
+    def check(query):
+        response = client.get(path, query)
+        assert response.status_code < 500, (path, query, response.content[:300])
+
+    check()
+
+
+@pytest.mark.parametrize("as_of", ["0000-01-01", "0001-01-01", "9999-12-31", "2024-02-30", "yesterday"])
+def test_absurd_as_of_dates_are_answered(relaxed, client, as_of):
+    for path in ("/", "/api/v1/milestones/", "/api/v1/milestones/nissan-solid-state-cars-fy2028/"):
+        # 404: the milestone had not been claimed yet on that day
+        assert client.get(path, {"as_of": as_of}).status_code in (200, 400, 404), (path, as_of)
+
+
+BODIES = [
+    "{", "[]", "null", "0", '"text"', "[" * 50_000 + "]" * 50_000, '{"name": ' + "[" * 5000 + "]" * 5000 + "}",
+    '{"name": 5, "kind": [], "country": {}}', '{"name": "' + "x" * 3_000_000 + '"}', "\x00\x01\x02",
+    '{"name": "NUL\\u0000byte", "kind": "automaker", "country": "DE"}', '{"target": "99999"}',
+    '{"published_on": "0000-01-01"}', '{"published_on": "9999-12-31", "title": "far future"}',
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body", BODIES, ids=range(len(BODIES)))
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/organizations/"),
+        ("post", "/api/v1/milestones/"),
+        ("post", "/api/v1/announcements/"),
+        ("patch", "/api/v1/milestones/nissan-solid-state-cars-fy2028/"),
+        ("put", "/api/v1/organizations/catl/"),
+    ],
+)
+def test_malformed_and_oversized_bodies_are_refused_and_change_nothing(relaxed, editor, method, path, body):
+    before = (list(Milestone.objects.values()), list(Organisation.objects.values()))
+    response = getattr(token_client(editor), method)(
+        path, data=body, content_type="application/json", HTTP_IF_MATCH="*"
+    )
+    assert response.status_code < 500, response.content[:300]
+    if response.status_code >= 400 or body.startswith(("{", "[")) is False:
+        assert 400 <= response.status_code < 500
+        assert response["Content-Type"].startswith("application/json")
+        assert "detail" in json.loads(response.content)
+        assert (list(Milestone.objects.values()), list(Organisation.objects.values())) == before
+    # else: a well-formed object whose keys the resource ignores (a PATCH of nothing) is a 200
+
+
+def test_unicode_and_right_to_left_names_round_trip(relaxed, editor, client):
+    api = token_client(editor)
+    name = "شركة البطاريات الصلبة ‏(RTL)‏ 🔋 全固态"
+    created = api.post(
+        "/api/v1/organizations/",
+        {"name": name, "kind": "start_up", "country": "AE", "aliases": ["بطاريات", "全固态电池"]},
+        content_type="application/json",
+    )
+    assert created.status_code == 201, created.content
+    slug = created.json()["slug"]
+    assert slug  # a usable ASCII slug even from a name with no Latin letters
+    milestone = api.post(
+        "/api/v1/milestones/",
+        {"title": "خط تجريبي — pilot line", "owner": slug, "category": "pilot_line", "target": "H2 2027"},
+        content_type="application/json",
+    )
+    assert milestone.status_code == 201, milestone.content
+    assert client.get(f"/api/v1/organizations/{slug}/").json()["name"] == name
+    for path in (
+        f"/organisations/{slug}/",
+        "/",
+        f"/milestones/{milestone.json()['slug']}/",
+        "/search/?q=بطاريات",
+    ):
+        page = client.get(path)
+        assert page.status_code == 200 and name.split()[0] in page.content.decode(), path
+    assert client.get("/api/v1/milestones/", {"q": "全固态"}).json()["results"]
+
+
+@pytest.mark.parametrize("target", ["0000", "9999", "year 0", "Q3 0", "FY9999", "by 10000", "2030/9999"])
+def test_absurd_targets_are_refused_with_the_accepted_forms(relaxed, editor, target):
+    response = token_client(editor).post(
+        "/api/v1/milestones/",
+        {"title": "Absurd", "owner": "catl", "category": "other", "target": target},
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["field"] == "target" and "Accepted forms" in error["reason"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(max_size=80), fiscal=st.integers(1, 12), opened=st.dates())
+def test_target_parser_only_raises_clear_validation_errors(text, fiscal, opened):
+    try:
+        target = parse_target(text, fiscal_year_start=fiscal, opened_on=opened)
+    except TargetError as error:
+        assert "Accepted forms" in str(error)
+    else:
+        assert target.start <= target.end and date(1900, 1, 1) <= target.end
