@@ -26,6 +26,7 @@ from icalendar import Calendar, Event
 
 from . import selectors
 from .models import Announcement, Milestone, Organisation
+from .views.caching import cached_page, freshness_of
 from .views.timeline import filter_form
 
 FEED_LENGTH = 50
@@ -35,21 +36,14 @@ _UID_DOMAIN = urlparse(settings.SITE_URL).hostname or "ssbtracker"
 # --- conditional requests ------------------------------------------------------
 
 
-def _freshness(request: HttpRequest) -> tuple:
-    # Both the ETag and Last-Modified functions need it; compute once per request.
-    if not hasattr(request, "_ssb_freshness"):
-        request._ssb_freshness = selectors.freshness()
-    return request._ssb_freshness
-
-
 def _etag(request: HttpRequest, *args, **kwargs) -> str:
-    last, counts = _freshness(request)
+    last, counts = freshness_of(request)
     fingerprint = f"{request.path}?{request.GET.urlencode()}|{last}|{counts}"
     return hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
 
 
 def _last_modified(request: HttpRequest, *args, **kwargs) -> datetime | None:
-    return _freshness(request)[0]
+    return freshness_of(request)[0]
 
 
 conditional = condition(etag_func=_etag, last_modified_func=_last_modified)
@@ -109,6 +103,7 @@ def _calendar_response(name: str, milestones, request: HttpRequest) -> HttpRespo
 
 @require_safe
 @conditional
+@cached_page
 def timeline_ics(request: HttpRequest) -> HttpResponse:
     """The timeline's filters (same GET parameters) as a calendar."""
     form = filter_form(request)
@@ -125,6 +120,7 @@ def timeline_ics(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @conditional
+@cached_page
 def organisation_ics(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(Organisation, slug=slug)
     filters = selectors.MilestoneFilters(organisation=organisation.slug)

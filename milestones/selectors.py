@@ -340,8 +340,7 @@ def freshness() -> tuple:
     milestones = Milestone.objects.aggregate(last=Max("updated_at"), n=Count("id"))
     revisions = TargetRevision.objects.aggregate(last=Max("recorded_at"), n=Count("id"))
     announcements = Announcement.objects.aggregate(last=Max("updated_at"), n=Count("id"))
-    stamps = [s for s in (milestones["last"], revisions["last"], announcements["last"]) if s]
-    return (
-        max(stamps) if stamps else None,
-        (milestones["n"], revisions["n"], announcements["n"]),
-    )
+    organisations = Organisation.objects.aggregate(last=Max("updated_at"), n=Count("id"))
+    rows = (milestones, revisions, announcements, organisations)
+    stamps = [row["last"] for row in rows if row["last"]]
+    return (max(stamps) if stamps else None, tuple(row["n"] for row in rows))

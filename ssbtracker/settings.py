@@ -338,6 +338,11 @@ CACHES = {
 }
 
 # --- Reader pages and feeds (issue 4) ---
+# Heavy reader pages (timeline, lists) are cached whole, keyed by a fingerprint of
+# the data they show, so an edit is visible on the next request (0 turns it off).
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 300)
+# How long a cached page is served without even checking the data: edits show within this.
+PAGE_CACHE_FRESH_SECONDS = env_int("PAGE_CACHE_FRESH_SECONDS", 10)
 # Pages may not be framed; only the /embed/ views opt out (xframe_options_exempt).
 X_FRAME_OPTIONS = "DENY"
 

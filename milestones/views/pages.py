@@ -15,6 +15,7 @@ from .. import curation, selectors
 from .. import timeline as layout
 from ..forms import SearchForm
 from ..models import Milestone, Organisation, Region, Relation
+from .caching import cached_page
 from .timeline import milestone_item
 
 SEARCH_LIMIT = 50
@@ -85,6 +86,7 @@ def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def upcoming(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     milestones = selectors.milestones_upcoming(today=today).order_by("window_end", "title")
@@ -93,6 +95,7 @@ def upcoming(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def overdue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     milestones = selectors.milestones_overdue(today=today).order_by("window_end", "title")
@@ -100,6 +103,7 @@ def overdue(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     text = form.cleaned_data["q"].strip() if form.is_valid() else ""
@@ -116,6 +120,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def race(request: HttpRequest) -> HttpResponse:
     board = selectors.race_leaders()
     categories = [(c, Milestone.Category(c).label) for c in selectors.RACE_CATEGORIES]

@@ -15,6 +15,7 @@ from .. import selectors
 from .. import timeline as layout
 from ..forms import MAX_YEAR, MIN_YEAR, TimelineFilterForm
 from ..models import Milestone, Organisation, Region
+from .caching import cached_page
 
 # Parameters that only change how the chart is drawn; feeds ignore them.
 VIEW_ONLY_PARAMS = ("lanes", "as_of", "year_from", "year_to")
@@ -154,6 +155,7 @@ def _status(form: TimelineFilterForm) -> int:
 
 
 @require_safe
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     context = timeline_context(request)
     return render(request, "milestones/home.html", context, status=_status(context["form"]))
@@ -161,6 +163,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @xframe_options_exempt
 @require_safe
+@cached_page
 def embed(request: HttpRequest) -> HttpResponse:
     """The timeline without site navigation, frameable from any origin (only this page is)."""
     context = timeline_context(request)

@@ -1,0 +1,81 @@
+"""Whole-page caching of the heavy reader pages: fast under load, never wrong for long."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.utils import timezone
+
+from milestones.models import Milestone
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def page_cache(settings, seed):
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.PAGE_CACHE_FRESH_SECONDS = 0
+    cache.clear()
+    yield settings
+    cache.clear()
+
+
+def rename_toyota(title: str) -> None:
+    toyota = Milestone.objects.get(owner__slug="toyota")
+    toyota.title = title
+    toyota.save()
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/embed/", "/upcoming/", "/race/", "/search/?q=Toyota", "/feeds/timeline.ics"]
+)
+def test_second_request_is_served_from_the_cache(client, page_cache, path, django_assert_max_num_queries):
+    first = client.get(path)
+    assert first["X-Page-Cache"] == "miss"
+    with django_assert_max_num_queries(4):  # only the freshness fingerprint
+        second = client.get(path)
+    assert second["X-Page-Cache"] == "hit" and second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+
+
+def test_an_edit_is_shown_on_the_next_request(client, page_cache):
+    client.get("/")
+    rename_toyota("Toyota: renamed launch")
+    response = client.get("/")
+    assert response["X-Page-Cache"] == "miss" and "Toyota: renamed launch" in response.content.decode()
+
+
+def test_within_the_fresh_window_no_query_is_made_and_edits_wait(
+    client, page_cache, django_assert_num_queries
+):
+    page_cache.PAGE_CACHE_FRESH_SECONDS = 60
+    # Ahead of the seed's timestamps: an edit's updated_at is always the newest, as in real life.
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False) as traveller:
+        client.get("/")
+        rename_toyota("Toyota: renamed launch")
+        with django_assert_num_queries(0):
+            assert "Toyota: renamed launch" not in client.get("/").content.decode()
+        traveller.shift(61)
+        assert "Toyota: renamed launch" in client.get("/").content.decode()
+
+
+def test_while_another_process_redraws_the_previous_page_is_served(client, page_cache):
+    old = client.get("/").content
+    rename_toyota("Toyota: renamed launch")
+    from milestones.views.caching import _key
+
+    request = client.get("/").wsgi_request  # renders once more, then simulate a concurrent redraw
+    rename_toyota("Toyota: renamed again")
+    cache.add(_key(request, "home") + ":drawing", 1, 30)
+    response = client.get("/")
+    assert response["X-Page-Cache"] == "stale" and response.content != old
+    assert "renamed again" not in response.content.decode()
+
+
+def test_pages_with_a_subscribe_form_are_never_cached(client, page_cache):
+    path = Milestone.objects.get(owner__slug="toyota").get_absolute_url()
+    client.get(path)
+    assert "X-Page-Cache" not in client.get(path)
