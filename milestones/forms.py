@@ -29,6 +29,9 @@ class TimelineFilterForm(forms.Form):
     technology = forms.ChoiceField(required=False, choices=_any(Milestone.Technology.choices))
     category = forms.ChoiceField(required=False, choices=_any(Milestone.Category.choices))
     status = forms.ChoiceField(required=False, choices=_any(Milestone.Status.choices))
+    claim_strength = forms.ChoiceField(
+        label="Stated as", required=False, choices=_any(Milestone.ClaimStrength.choices)
+    )
     year_from = forms.IntegerField(label="From year", required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
     year_to = forms.IntegerField(label="To year", required=False, min_value=MIN_YEAR, max_value=MAX_YEAR)
     lanes = forms.ChoiceField(label="Lanes by", required=False, choices=LANE_CHOICES)
@@ -73,6 +76,7 @@ class TimelineFilterForm(forms.Form):
             technology=self.value("technology") or "",
             category=self.value("category") or "",
             status=self.value("status") or "",
+            claim_strength=self.value("claim_strength") or "",
             text=(self.value("q") or "").strip(),
             year_from=self.value("year_from"),
             year_to=self.value("year_to") if "year_to" not in self.errors else None,

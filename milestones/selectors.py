@@ -182,6 +182,7 @@ class MilestoneFilters:
     technology: str = ""
     category: str = ""
     status: str = ""
+    claim_strength: str = ""
     text: str = ""
     year_from: int | None = None
     year_to: int | None = None
@@ -196,6 +197,7 @@ def milestones_filter(queryset: QuerySet[Milestone], filters: MilestoneFilters) 
         "technology": filters.technology,
         "category": filters.category,
         "status": filters.status,
+        "claim_strength": filters.claim_strength,
     }
     queryset = queryset.filter(**{field: value for field, value in exact.items() if value})
     if filters.organisation:

@@ -435,3 +435,9 @@ def test_milestone_page_shows_strength_staleness_and_reaffirmations(client, seed
     assert f"Unconfirmed since {repeated_on.day} {repeated_on:%b %Y}" in page
     toyota.evidence.add(AnnouncementFactory(title="Toyota again", published_on=date.today()))
     assert "Unconfirmed since" not in client.get(toyota.get_absolute_url()).content.decode()
+
+
+def test_timeline_filters_by_claim_strength(client, seed):
+    page = client.get("/", {"claim_strength": "plans"}).content.decode()
+    assert "Nissan: electric cars" in page and "Toyota: first electric cars" not in page
+    assert 'name="claim_strength"' in page
