@@ -15,6 +15,7 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from . import curation, services
+from .api.csv_export import MILESTONE_COLUMNS
 from .curation import UnknownOrganisation, organisation_resolve
 from .models import Announcement, Milestone, Organisation, Publisher, Relation
 from .normalize import normalize_url, unique_slug
@@ -235,34 +236,8 @@ class MilestoneResource(CuratedResource):
 
     class Meta(CuratedResource.Meta):
         model = Milestone
-        # The API's CSV columns (milestones/api/csv_export.py), minus its API `url`.
-        fields = (
-            "slug",
-            "title",
-            "owner",
-            "owner_slug",
-            "owner_country",
-            "owner_region",
-            "participants",
-            "category",
-            "technology",
-            "electrolyte",
-            "claim_strength",
-            "semi_solid_called_solid_state",
-            "target_text",
-            "target_edtf",
-            "target_display",
-            "target_start",
-            "target_end",
-            "target_approximate",
-            "status",
-            "overdue",
-            "stale",
-            "last_evidence_on",
-            "achieved_on",
-            "evidence",
-            "page_url",
-        )
+        # The API's CSV columns, minus its API `url`: one list serves both.
+        fields = tuple(column for column in MILESTONE_COLUMNS if column != "url")
         export_order = fields
 
     def import_instance(self, instance: Milestone, row, **kwargs) -> None:

@@ -107,7 +107,8 @@ class CuratedViewSet(viewsets.ModelViewSet):
         return self.list_queryset()
 
     def list_queryset(self) -> QuerySet:
-        raise NotImplementedError
+        """The rows a list reads, with their joins; each resource overrides it."""
+        return self.queryset
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "action", None) == "list":
@@ -137,7 +138,8 @@ class CuratedViewSet(viewsets.ModelViewSet):
         return response
 
     def csv_row(self, obj, context: dict) -> dict:
-        raise NotImplementedError
+        """One CSV line; resources with ``csv_columns`` build richer rows."""
+        return {column: getattr(obj, column, "") for column in self.csv_columns or []}
 
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         data = self.get_serializer(self.get_object()).data
