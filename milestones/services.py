@@ -13,11 +13,12 @@ from datetime import date, datetime
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from .models import Announcement, Milestone, Organisation, TargetRevision
+from .models import Announcement, Milestone, Organisation, Quote, TargetRevision
 from .normalize import normalize_url
+from .services_reminders import reminders_cancel_stale
 from .targets import Target, TargetError, parse_target
 
 EDITORS_GROUP = "Editors"
@@ -76,9 +77,7 @@ def milestone_save(
     milestone.save()
     if changed:
         _record_revision(milestone, previous, moved_by=moved_by, recorded_by=recorded_by, note=note, now=now)
-        if previous:  # issue 5: unsent reminders for the old window are cancelled
-            from .services_reminders import reminders_cancel_stale
-
+        if previous:  # reminders still pending for the old window no longer apply
             reminders_cancel_stale(milestone=milestone, now=now)
     return milestone
 
@@ -255,8 +254,6 @@ def announcement_write(
     if organisations is not None:
         announcement.organisations.set(organisations)
     if quotes is not None:
-        from .models import Quote  # kept local: this block is appended after the module's imports
-
         announcement.quotes.all().delete()
         Quote.objects.bulk_create(
             Quote(announcement=announcement, position=quote.pop("position", index), **quote)
@@ -276,8 +273,6 @@ def record_delete(*, instance) -> None:
     An announcement that is a milestone's or relation's evidence counts as cited too:
     the database would silently drop those links, and with them the proof.
     """
-    from django.db.models import ProtectedError  # kept local, as above
-
     if isinstance(instance, Announcement):
         citing = _citing_evidence(instance)
         if citing:
