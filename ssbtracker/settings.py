@@ -20,7 +20,8 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite file, embedded broker and m
 
 
 def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
+    """The variable's value; set-but-empty counts as unset (``DATABASE_URL=`` means the default)."""
+    return os.environ.get(name) or default
 
 
 def env_bool(name: str, default: bool) -> bool:

@@ -257,11 +257,26 @@ def _get(url: str, **headers: str):
     return urllib.request.urlopen(request, timeout=10)
 
 
+def _test_database_env() -> dict[str, str]:
+    """Point the server at pytest's PostgreSQL test database (which exists), not the configured one
+    (which may not); on SQLite it gets a fresh file under its VAR_DIR."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {"DATABASE_URL": ""}
+    db = connection.settings_dict
+    return {
+        "DATABASE_URL": f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    }
+
+
 @pytest.fixture
-def gunicorn(tmp_path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
+def gunicorn(tmp_path, django_db_setup) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     """collectstatic with production settings, then gunicorn with our config on a free loopback port."""
     port = _free_port()
-    env = production_env(tmp_path, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", GUNICORN_THREADS="2")
+    env = production_env(
+        tmp_path, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", GUNICORN_THREADS="2", **_test_database_env()
+    )
     collected = manage(env, "collectstatic", "--noinput", "-v0")
     assert collected.returncode == 0, collected.stderr
     process = subprocess.Popen(
