@@ -15,7 +15,7 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from . import curation, services
-from .api.csv_export import MILESTONE_COLUMNS
+from .api.csv_export import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
 from .curation import UnknownOrganisation, organisation_resolve
 from .models import Announcement, Milestone, Organisation, Publisher, Relation
 from .normalize import normalize_url, unique_slug
@@ -174,19 +174,8 @@ class AnnouncementResource(CuratedResource):
 
     class Meta(CuratedResource.Meta):
         model = Announcement
-        fields = (
-            "slug",
-            "title",
-            "published_on",
-            "publisher",
-            "source_url",
-            "paywalled",
-            "original_source",
-            "organisations",
-            "summary",
-            "quotes",
-            "page_url",
-        )
+        # The API's CSV columns, minus its API `url`: one list serves both.
+        fields = tuple(column for column in ANNOUNCEMENT_COLUMNS if column != "url")
         export_order = fields
 
     def import_instance(self, instance: Announcement, row, **kwargs) -> None:

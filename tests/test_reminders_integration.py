@@ -27,6 +27,7 @@ from django.utils import timezone
 from milestones import services_reminders
 from milestones.models import Reminder, Subscription
 from milestones.tasks import reminders_tick
+from tests.conftest import require
 from tests.factories import make_milestone
 from tests.reminder_support import SmtpServer
 
@@ -122,8 +123,11 @@ class Workers:
 
 @pytest.fixture
 def on_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process must share the test database: PostgreSQL only")
+    # Skips locally on SQLite (its test database lives in memory, invisible to a worker
+    # process); in CI, where PostgreSQL is configured, a missing one fails instead.
+    require(
+        connection.vendor == "postgresql", "needs PostgreSQL: the worker process must share the test database"
+    )
 
 
 @pytest.fixture
