@@ -51,7 +51,7 @@ def build(rng: random.Random, rebuild: bool) -> None:
 
     from milestones.models import Announcement, Milestone, Organisation, Publisher, TargetRevision
     from milestones.models import region_for_country as region
-    from milestones.targets import parse_target
+    from milestones.domain.targets import parse_target
 
     if connection.vendor != "postgresql":
         sys.exit("bench/api.py needs PostgreSQL: set DATABASE_URL=postgres://…")

@@ -82,7 +82,7 @@ def baseline(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"milestones": data})
 
 
-urlpatterns = [path("bench/baseline/", baseline), path("", include("milestones.urls"))]
+urlpatterns = [path("bench/baseline/", baseline), path("", include("milestones.web.urls"))]
 
 
 def populate(count: int) -> None:

@@ -31,7 +31,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from milestones import reminders, services_reminders  # noqa: E402
+from milestones.domain import schedule as reminders, services  # noqa: E402
 from milestones.models import Milestone, Organisation, Reminder, Subscription  # noqa: E402
 
 SCAN_DAY = date(2030, 6, 15)
@@ -138,7 +138,7 @@ def populate(*, milestones: int, subscriptions: int, years: int, seed: int = 5) 
 
 def timed_scan() -> tuple[float, int]:
     started = time.perf_counter()
-    inserted = services_reminders.reminders_scan(day=SCAN_DAY)
+    inserted = services.reminders_scan(day=SCAN_DAY)
     return time.perf_counter() - started, inserted
 
 

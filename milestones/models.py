@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from .normalize import normalize_url
+from milestones.domain.urls import normalize_url
 
 
 class Region(models.TextChoices):

@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers around ``services_reminders``.
+"""Celery tasks: thin wrappers around ``services``.
 
 No task carries a far-future ETA: due times live in the outbox table and the
 beat scan finds them. The only countdown is a retry back-off, capped below the
@@ -13,20 +13,20 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from . import services_reminders
+from milestones import services
 
 
 @shared_task(name="milestones.tasks.reminders_tick")
 def reminders_tick() -> dict:
     """Beat, every few minutes: write due reminders to the outbox, enqueue senders."""
-    result = services_reminders.reminders_tick()
+    result = services.reminders_tick()
     return {"day": result.day.isoformat(), "inserted": result.inserted, "batches": result.batches}
 
 
 @shared_task(name="milestones.tasks.reminders_send_batch")
 def reminders_send_batch() -> dict:
     """Claim a batch of addresses and send each its digest."""
-    result = services_reminders.reminders_send_batch()
+    result = services.reminders_send_batch()
     if result.retry_in is not None:
         # Bounded by REMINDER_RETRY_CAP_SECONDS; if this message is lost the next scan retries anyway.
         reminders_send_batch.apply_async(countdown=result.retry_in + 0.1, queue=settings.REMINDER_QUEUE)
@@ -47,13 +47,13 @@ def reminders_send_batch() -> dict:
     max_retries=6,
 )
 def subscription_confirmation_send(subscription_id: int, kinds: list[str] | None = None) -> bool:
-    return services_reminders.subscription_confirmation_send(subscription_id=subscription_id, kinds=kinds)
+    return services.subscription_confirmation_send(subscription_id=subscription_id, kinds=kinds)
 
 
 @shared_task(name="milestones.tasks.editor_digests_tick")
 def editor_digests_tick() -> dict:
     """Beat, weekly: one "please verify" digest per editor."""
     today = timezone.localdate()
-    scheduled = services_reminders.editor_digests_schedule(today=today)
-    result = services_reminders.editor_digests_send(today=today)
+    scheduled = services.editor_digests_schedule(today=today)
+    result = services.editor_digests_send(today=today)
     return {"scheduled": scheduled, "sent": result.sent, "retry": result.retry, "failed": result.failed}

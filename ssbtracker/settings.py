@@ -81,10 +81,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "milestones.middleware.RequestLogMiddleware",  # outermost: logs every request, redirects included
+    "milestones.web.middleware.RequestLogMiddleware",  # outermost: logs every request, redirects included
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "milestones.middleware.ContentSecurityPolicyMiddleware",
+    "milestones.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -109,6 +109,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # The reader pages' tags live with the web face, not in an app-level templatetags/.
+            "libraries": {
+                "timeline": "milestones.web.templatetags.timeline",
+                "subscriptions": "milestones.web.templatetags.subscriptions",
+            },
         },
     },
 ]
@@ -329,7 +334,7 @@ for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
 CACHES = {
     "default": {
         # Errors become misses: an outage of Redis must not take pages and the API down.
-        "BACKEND": "milestones.cache.ResilientRedisCache",
+        "BACKEND": "ssbtracker.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ssb"),
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -421,7 +426,7 @@ DB_RESERVED_CONNECTIONS = env_int("DB_RESERVED_CONNECTIONS", 20)  # Celery, beat
 LOG_FORMAT = env_str("LOG_FORMAT", "json")
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be json or text")
-LOGGING["filters"] = {"request_id": {"()": "milestones.middleware.RequestIdLogFilter"}}
+LOGGING["filters"] = {"request_id": {"()": "milestones.web.middleware.RequestIdLogFilter"}}
 LOGGING["formatters"] = {
     "json": {
         "()": "pythonjsonlogger.json.JsonFormatter",

@@ -12,7 +12,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from milestones.models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
-from milestones.targets import ACCEPTED_FORMS
+from milestones.domain.targets import ACCEPTED_FORMS
 from tests.api_support import API, relaxed_throttle, send, token_client  # noqa: F401
 from tests.factories import AnnouncementFactory, OrganisationFactory, PersonFactory, make_milestone
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 
-from milestones import services_reminders
+from milestones import services
 from milestones.models import Subscription
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -41,7 +41,7 @@ def test_reader_subscribes_from_a_milestone_page_then_confirms(page):
     assert "overdue_30" not in subscription.confirmation_kinds
 
     # The confirmation mail (sent here in-process, as a worker would) carries a signed link.
-    assert services_reminders.subscription_confirmation_send(subscription_id=subscription.pk)
+    assert services.subscription_confirmation_send(subscription_id=subscription.pk)
     link = re.search(r"https?://\S+/subscriptions/confirm/\S+/", mail.outbox[-1].body).group()
     page.goto(urlsplit(link).path)  # the mail links to SITE_URL; here the live server serves it
     page.get_by_role("button", name="Yes, send me these reminders").click()

@@ -11,11 +11,11 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from milestones import curation, services
+from milestones import selectors, services
 from milestones.api.csv_export import MILESTONE_COLUMNS
 from milestones.models import Announcement, Milestone, Organisation
-from milestones.normalize import normalize_url
-from milestones.resources import MilestoneResource
+from milestones.domain.urls import normalize_url
+from milestones.admin.resources import MilestoneResource
 from tests.factories import AnnouncementFactory, OrganisationFactory, make_milestone
 from tests.formdata import form_data
 
@@ -318,16 +318,16 @@ def test_similar_title_a_month_later_is_not_flagged(editor_client):
     ["Contemporary Amperex Technology", "宁德时代", "catl", "CATL", "contemporary amperex technology"],
 )
 def test_aliases_resolve_to_the_organisation(seed, typed):
-    assert curation.organisation_resolve(typed).slug == "catl"
+    assert selectors.organisation_resolve(typed).slug == "catl"
 
 
 def test_unknown_and_ambiguous_organisations_are_named(seed):
-    with pytest.raises(curation.UnknownOrganisation, match="unknown organisation 'Umbrella'"):
-        curation.organisation_resolve("Umbrella")
+    with pytest.raises(selectors.UnknownOrganisation, match="unknown organisation 'Umbrella'"):
+        selectors.organisation_resolve("Umbrella")
     OrganisationFactory(name="Twin A", aliases="Twins")
     OrganisationFactory(name="Twin B", aliases="Twins")
-    with pytest.raises(curation.UnknownOrganisation, match="ambiguous"):
-        curation.organisation_resolve("Twins")
+    with pytest.raises(selectors.UnknownOrganisation, match="ambiguous"):
+        selectors.organisation_resolve("Twins")
 
 
 # --- repeats, reaffirmations, staleness -----------------------------------------------
@@ -358,9 +358,9 @@ def test_linking_a_later_announcement_with_the_same_target_is_a_reaffirmation(se
     toyota = Milestone.objects.get(owner__slug="toyota")
     later = AnnouncementFactory(title="Toyota reiterates 2027/28", published_on=date(2025, 6, 1))
     toyota.evidence.add(later)
-    assert curation.reaffirmations(toyota) == [later]
+    assert selectors.reaffirmations(toyota) == [later]
     services.milestone_reschedule(milestone=toyota, target_text="2028/29", moved_by=later)
-    assert curation.reaffirmations(toyota) == []
+    assert selectors.reaffirmations(toyota) == []
 
 
 def test_stale_milestones_are_flagged_in_the_admin(editor_client):

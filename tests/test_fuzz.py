@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from milestones.models import Milestone, Organisation
-from milestones.targets import TargetError, parse_target
+from milestones.domain.targets import TargetError, parse_target
 from tests.api_support import HIGH_RATES, token_client
 
 pytestmark = pytest.mark.django_db

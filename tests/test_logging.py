@@ -87,7 +87,7 @@ def test_other_log_lines_during_a_request_carry_its_id(client, settings, caplog)
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/6"  # the health check logs a warning
     with caplog.at_level(logging.INFO):
         response = client.get("/healthz", HTTP_X_REQUEST_ID="trace-me")
-    warning = next(r for r in caplog.records if r.name == "milestones.health")
+    warning = next(r for r in caplog.records if r.name == "milestones.web.health")
     assert as_logged(warning)["request_id"] == "trace-me" == response["X-Request-ID"]
 
 

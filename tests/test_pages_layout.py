@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from milestones import timeline as layout
+from milestones.domain import chart as layout
 
 
 def item(

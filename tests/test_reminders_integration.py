@@ -24,7 +24,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
-from milestones import services_reminders
+from milestones import services
 from milestones.models import Reminder, Subscription
 from milestones.tasks import reminders_tick
 from tests.conftest import require
@@ -177,7 +177,7 @@ def test_200_subscriptions_get_exactly_200_digests_and_a_second_scan_none(worker
     time.sleep(1.5)
     assert len(smtp.messages) == 200
     assert Reminder.objects.count() == 200
-    assert services_reminders.reminders_tick().inserted == 0
+    assert services.reminders_tick().inserted == 0
 
 
 def test_killed_worker_mid_batch_loses_nothing_and_duplicates_at_most_one(workers, smtp):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from milestones import services, services_reminders
+from milestones import services
 from milestones.models import Reminder
 from tests.factories import OrganisationFactory, make_milestone
 from tests.reminder_support import subscribe
@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 UTC = ZoneInfo("UTC")
 
 
-def tick(day: date, hour: int = 9, minute: int = 0, tz: str = "UTC") -> services_reminders.TickResult:
+def tick(day: date, hour: int = 9, minute: int = 0, tz: str = "UTC") -> services.TickResult:
     at = datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz))
     with time_machine.travel(at, tick=False):
-        return services_reminders.reminders_tick()
+        return services.reminders_tick()
 
 
 def kinds(**filters) -> set[tuple[str, date]]:
@@ -113,7 +113,7 @@ def test_scan_is_one_insert_statement(django_assert_max_num_queries, django_capt
     for number in range(5):
         subscribe(f"r{number}@example.com")
     with django_assert_max_num_queries(3) as captured:  # savepoint, INSERT … SELECT, release
-        inserted = services_reminders.reminders_scan(day=date(2030, 12, 24))
+        inserted = services.reminders_scan(day=date(2030, 12, 24))
     assert inserted == 25
     assert [q["sql"].split()[0] for q in captured.captured_queries].count("INSERT") == 1
 
@@ -137,7 +137,7 @@ def test_unsubscribed_address_gets_nothing_and_pending_rows_are_cancelled():
     make_milestone(target="2030")
     subscribe("gone@example.com")
     tick(date(2030, 12, 1))
-    services_reminders.subscriptions_unsubscribe(email="gone@example.com")
+    services.subscriptions_unsubscribe(email="gone@example.com")
     assert set(Reminder.objects.values_list("status", flat=True)) == {"cancelled"}
     tick(date(2030, 12, 24))
     assert Reminder.objects.count() == 1

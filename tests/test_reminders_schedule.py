@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from milestones import reminders
-from milestones.reminders import (
+from milestones.domain import schedule as reminders
+from milestones.domain.schedule import (
     Window,
     anchor_range,
     backoff_seconds,
@@ -19,7 +19,7 @@ from milestones.reminders import (
     scan_day,
     send_moment,
 )
-from milestones.targets import parse_target
+from milestones.domain.targets import parse_target
 
 UTC = ZoneInfo("UTC")
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from milestones import mail, services_reminders
+from milestones import mail, services
 from milestones.models import Reminder
 from tests.factories import make_milestone
 from tests.reminder_support import SmtpServer, smtp_settings, subscribe
@@ -37,15 +37,15 @@ def _fast_retries(settings):
     settings.REMINDER_LEASE_SECONDS = 300
 
 
-def scan_and_send(at: datetime = NOON) -> services_reminders.BatchResult:
+def scan_and_send(at: datetime = NOON) -> services.BatchResult:
     with time_machine.travel(at, tick=False):
-        services_reminders.reminders_scan(day=at.date())
-        return services_reminders.reminders_send_batch()
+        services.reminders_scan(day=at.date())
+        return services.reminders_send_batch()
 
 
-def send(at: datetime) -> services_reminders.BatchResult:
+def send(at: datetime) -> services.BatchResult:
     with time_machine.travel(at, tick=False):
-        return services_reminders.reminders_send_batch()
+        return services.reminders_send_batch()
 
 
 def test_one_digest_per_address_with_text_html_and_one_click_headers(smtp):
@@ -80,8 +80,8 @@ def test_leased_rows_are_left_alone_until_the_lease_expires(smtp):
     make_milestone(target="2030")
     subscribe("reader@example.com")
     with time_machine.travel(NOON, tick=False):
-        services_reminders.reminders_scan(day=DAY)
-        token, rows = services_reminders._claim(now=NOON, limit=10)  # ...then the worker is killed
+        services.reminders_scan(day=DAY)
+        token, rows = services._claim(now=NOON, limit=10)  # ...then the worker is killed
     assert token and len(rows) == 1
     assert send(NOON + timedelta(seconds=299)).sent == 0
     assert send(NOON + timedelta(seconds=301)).sent == 1
@@ -133,7 +133,7 @@ def test_unsubscribing_between_scan_and_send_cancels_instead_of_sending(smtp):
     milestone = make_milestone(target="2030")
     subscription = subscribe("reader@example.com", milestone=milestone)
     with time_machine.travel(NOON, tick=False):
-        services_reminders.reminders_scan(day=DAY)
+        services.reminders_scan(day=DAY)
     subscription.unsubscribed_at = NOON  # e.g. a direct database fix, bypassing the service
     subscription.save()
     result = send(NOON)

@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template import Context, Template
 from django.test import Client
 
-from milestones import services_reminders
+from milestones import services
 from milestones.mail import email_settings
 from milestones.models import EditorDigest, Reminder, Subscription
 from ssbtracker.celery import app as celery_app
@@ -86,7 +86,7 @@ def test_form_signup_mails_a_link_and_sends_nothing_until_confirmed(
     assert subscription.email == "new@example.com" and subscription.confirmed_at is None
     assert len(outbox.outbox) == 1 and "please confirm" in outbox.outbox[0].subject
     assert outbox.outbox[0].extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert services_reminders.reminders_scan(day=date(2030, 12, 31)) == 0  # unconfirmed
+    assert services.reminders_scan(day=date(2030, 12, 31)) == 0  # unconfirmed
 
 
 @pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_confirm_link_shows_a_button_and_the_post_confirms_with_the_chosen_lead_
         True,
         False,
     )
-    assert services_reminders.reminders_scan(day=date(2030, 12, 31)) == 1
+    assert services.reminders_scan(day=date(2030, 12, 31)) == 1
 
 
 @pytest.mark.django_db
@@ -192,8 +192,8 @@ def test_unsubscribe_get_asks_and_post_unsubscribes_every_subscription_of_the_ad
     subscribe("gone@example.com")
     subscribe("gone@example.com", milestone=milestone)
     subscribe("stays@example.com")
-    services_reminders.reminders_scan(day=date(2030, 12, 24))
-    url = services_reminders.unsubscribe_url(email="gone@example.com").split("8000", 1)[1]
+    services.reminders_scan(day=date(2030, 12, 24))
+    url = services.unsubscribe_url(email="gone@example.com").split("8000", 1)[1]
     client = Client(enforce_csrf_checks=True)
     assert client.get(url).status_code == 200
     assert Subscription.objects.filter(unsubscribed_at__isnull=False).count() == 0
@@ -308,10 +308,10 @@ def test_editors_get_one_weekly_digest_with_admin_links(editor, django_user_mode
     fresh.evidence.add(AnnouncementFactory(published_on=date(2030, 3, 1)))
     monday = datetime(2030, 6, 3, 9, tzinfo=UTC)
     with time_machine.travel(monday, tick=False):
-        assert services_reminders.editor_digests_schedule(today=monday.date()) == 1
-        assert services_reminders.editor_digests_schedule(today=monday.date()) == 0
-        assert services_reminders.editor_digests_send(today=monday.date()).sent == 1
-        assert services_reminders.editor_digests_send(today=monday.date()).sent == 0
+        assert services.editor_digests_schedule(today=monday.date()) == 1
+        assert services.editor_digests_schedule(today=monday.date()) == 0
+        assert services.editor_digests_send(today=monday.date()).sent == 1
+        assert services.editor_digests_send(today=monday.date()).sent == 0
     assert [m.to for m in outbox.outbox] == [["edna@example.com"]]
     body = outbox.outbox[0].body
     assert f"/admin/milestones/milestone/{overdue.pk}/change/" in body

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milestones.targets import ACCEPTED_FORMS, TargetError, parse_target
+from milestones.domain.targets import ACCEPTED_FORMS, TargetError, parse_target
 
 ANNOUNCED = date(2025, 2, 13)
 

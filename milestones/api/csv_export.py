@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from milestones import curation, selectors
+from milestones import selectors
 from milestones.models import Announcement, Milestone
 
 from .fields import links
@@ -85,10 +85,10 @@ def milestone_row(milestone: Milestone, context: dict) -> dict:
         "target_approximate": milestone.target_approximate,
         "status": milestone.status,
         "overdue": milestone.is_overdue(as_of or timezone.localdate()),
-        "stale": curation.is_stale(
+        "stale": selectors.is_stale(
             milestone, today=as_of or timezone.localdate(), evidence=milestone.evidence_list
         ),
-        "last_evidence_on": curation.last_evidence_date(milestone, milestone.evidence_list),
+        "last_evidence_on": selectors.last_evidence_date(milestone, milestone.evidence_list),
         "achieved_on": milestone.achieved_on,
         "evidence": _joined(a.url for a in milestone.evidence_list),
         "url": link.api("milestone", milestone.slug),

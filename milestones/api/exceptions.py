@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
-from milestones.targets import TargetError
+from milestones.domain.targets import TargetError
 
 logger = logging.getLogger(__name__)
 _NAMED_AT_MOST = 5

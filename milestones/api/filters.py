@@ -12,7 +12,7 @@ import django_filters as filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from milestones import curation, selectors
+from milestones import selectors
 from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, Region, Relation
 
 from .serializers import COUNTRY_CHOICES
@@ -38,8 +38,8 @@ def organisation_slug(value: str) -> str:
 
     Unknown or ambiguous text is kept as it is, so the filter simply matches nothing."""
     try:
-        return curation.organisation_resolve(value).slug
-    except curation.UnknownOrganisation:
+        return selectors.organisation_resolve(value).slug
+    except selectors.UnknownOrganisation:
         return value
 
 
@@ -101,8 +101,8 @@ class MilestoneFilter(filters.FilterSet):
     def filter_stale(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
             return queryset
-        stale = curation.stale_q(today=timezone.localdate())
-        annotated = curation.with_last_evidence(queryset)
+        stale = selectors.stale_q(today=timezone.localdate())
+        annotated = selectors.with_last_evidence(queryset)
         return annotated.filter(stale) if value else annotated.exclude(stale)
 
     def filter_active_on(self, queryset: QuerySet, name: str, value: date) -> QuerySet:

@@ -13,7 +13,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
-from milestones import curation, selectors, services
+from milestones import selectors, services
+from milestones.domain.urls import unique_slug
 from milestones.models import (
     Announcement,
     Milestone,
@@ -24,7 +25,6 @@ from milestones.models import (
     Relation,
     TargetRevision,
 )
-from milestones.normalize import unique_slug
 
 from .fields import (
     MovedByField,
@@ -420,8 +420,8 @@ class MilestoneSerializer(CuratedSerializer):
             "overdue": self.get_overdue(instance),
             "achieved_on": iso(instance.achieved_on),
             "evidence": [announcement_summary(a, link) for a in evidence],
-            "last_evidence_on": iso(curation.last_evidence_date(instance, evidence)),
-            "stale": curation.is_stale(instance, today=today, evidence=evidence),
+            "last_evidence_on": iso(selectors.last_evidence_date(instance, evidence)),
+            "stale": selectors.is_stale(instance, today=today, evidence=evidence),
             "description": instance.description,
             "created_at": iso_datetime(instance.created_at),
             "updated_at": iso_datetime(instance.updated_at),
@@ -429,11 +429,11 @@ class MilestoneSerializer(CuratedSerializer):
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_last_evidence_on(self, milestone: Milestone) -> str:
-        return iso(curation.last_evidence_date(milestone))
+        return iso(selectors.last_evidence_date(milestone))
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_stale(self, milestone: Milestone) -> bool:
-        return curation.is_stale(milestone, today=self._as_of() or timezone.localdate())
+        return selectors.is_stale(milestone, today=self._as_of() or timezone.localdate())
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_overdue(self, milestone: Milestone) -> bool:
@@ -519,7 +519,7 @@ class MilestoneDetailSerializer(MilestoneSerializer):
         link = links(self.context)
         return [
             announcement_summary(a, link)
-            for a in curation.reaffirmations(milestone, _prefetched(milestone, "evidence"))
+            for a in selectors.reaffirmations(milestone, _prefetched(milestone, "evidence"))
         ]
 
     @extend_schema_field(RevisionSerializer(many=True))

@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from milestones import services_reminders
+from milestones import services
+from milestones.http import client_address
 from milestones.models import Milestone, Organisation, Reminder, Subscription
-from milestones.views_subscriptions import client_address
 
 ACCEPTED = "If this address can receive reminders, a confirmation link has been sent to it."
 
@@ -65,11 +65,11 @@ class SubscriptionRequestView(APIView):
     def post(self, request: Request) -> Response:
         serializer = SubscriptionRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if not services_reminders.subscribe_rate_allows(client=client_address(request)):
+        if not services.subscribe_rate_allows(client=client_address(request)):
             raise Throttled(detail="Too many subscription requests from this client; try again in an hour.")
         data = serializer.validated_data
         try:
-            services_reminders.subscription_request(
+            services.subscription_request(
                 email=data["email"],
                 scope=data["scope"],
                 milestone=data.get("milestone"),

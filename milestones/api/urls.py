@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from . import views
+from .subscriptions import SubscriptionRequestView
 
 app_name = "api"
 
@@ -17,6 +18,7 @@ router.register("announcements", views.AnnouncementViewSet, basename="announceme
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
 
 urlpatterns = [
+    path("subscriptions/", SubscriptionRequestView.as_view(), name="subscriptions"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(

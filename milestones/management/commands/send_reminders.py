@@ -6,7 +6,7 @@ from datetime import date
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from milestones import services_reminders
+from milestones import services
 
 
 class Command(BaseCommand):
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             scan_day = date.fromisoformat(day) if day else None
         except ValueError:
             raise CommandError(f"--day {day!r} is not a date like 2027-03-31") from None
-        inserted, result = services_reminders.reminders_send_due_now(day=scan_day)
+        inserted, result = services.reminders_send_due_now(day=scan_day)
         self.stdout.write(
             f"{inserted} reminder(s) written to the outbox; {result.sent} digest(s) sent, "
             f"{result.retry} to retry, {result.failed} failed, {result.cancelled} reminder(s) cancelled."

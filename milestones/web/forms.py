@@ -7,8 +7,8 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from .models import Milestone, Organisation, Region
-from .selectors import MilestoneFilters
+from milestones.models import Milestone, Organisation, Region
+from milestones.selectors import MilestoneFilters
 
 LANE_CHOICES = [("organisation", "Organisation"), ("region", "Region"), ("category", "Category")]
 MIN_YEAR, MAX_YEAR = 2000, 2060

@@ -16,10 +16,10 @@ from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
-from .models import Announcement, Milestone, Organisation, Quote, TargetRevision
-from .normalize import normalize_url
-from .services_reminders import reminders_cancel_stale
-from .targets import Target, TargetError, parse_target
+from milestones.domain.targets import Target, TargetError, parse_target
+from milestones.domain.urls import normalize_url
+from milestones.models import Announcement, Milestone, Organisation, Quote, TargetRevision
+from milestones.services.reminders import reminders_cancel_stale
 
 EDITORS_GROUP = "Editors"
 # Curating means every model of this app plus reading its change history;

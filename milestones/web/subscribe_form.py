@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
-from .models import Milestone, Organisation, Reminder, Subscription
+from milestones.models import Milestone, Organisation, Reminder, Subscription
 
 
 class SubscribeForm(forms.Form):

@@ -11,11 +11,11 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from .. import selectors
-from .. import timeline as layout
-from ..forms import MAX_YEAR, MIN_YEAR, TimelineFilterForm
-from ..models import Milestone, Organisation, Region
-from .caching import cached_page
+from milestones import selectors
+from milestones.domain import chart as layout
+from milestones.models import Milestone, Organisation, Region
+from milestones.web.caching import cached_page
+from milestones.web.forms import MAX_YEAR, MIN_YEAR, TimelineFilterForm
 
 # Parameters that only change how the chart is drawn; feeds ignore them.
 VIEW_ONLY_PARAMS = ("lanes", "as_of", "year_from", "year_to")

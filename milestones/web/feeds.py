@@ -24,10 +24,10 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.http import condition, require_safe
 from icalendar import Calendar, Event
 
-from . import selectors
-from .models import Announcement, Milestone, Organisation
-from .views.caching import cached_page, freshness_of
-from .views.timeline import filter_form
+from milestones import selectors
+from milestones.models import Announcement, Milestone, Organisation
+from milestones.web.caching import cached_page, freshness_of
+from milestones.web.views.timeline import filter_form
 
 FEED_LENGTH = 50
 _UID_DOMAIN = urlparse(settings.SITE_URL).hostname or "ssbtracker"

@@ -25,7 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
+from milestones.models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
 
 
 def milestone_list() -> QuerySet[Milestone]:

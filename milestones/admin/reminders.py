@@ -6,8 +6,8 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from . import services_reminders
-from .models import EditorDigest, Reminder, Subscription
+from milestones import services
+from milestones.models import EditorDigest, Reminder, Subscription
 
 
 class ActiveFilter(admin.SimpleListFilter):
@@ -40,7 +40,7 @@ class SubscriptionAdmin(admin.ModelAdmin):
     def unsubscribe(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
         emails = set(queryset.values_list("email", flat=True))
         for email in emails:
-            services_reminders.subscriptions_unsubscribe(email=email)
+            services.subscriptions_unsubscribe(email=email)
         self.message_user(request, f"Unsubscribed {len(emails)} address(es).", messages.SUCCESS)
 
 
@@ -68,12 +68,12 @@ class ReminderAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send again now")
     def resend(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        count = services_reminders.reminders_resend(reminders_qs=queryset)
+        count = services.reminders_resend(reminders_qs=queryset)
         self.message_user(request, f"{count} reminder(s) queued to send again.", messages.SUCCESS)
 
     @admin.action(description="Cancel (pending or failed only)")
     def cancel(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
-        count = services_reminders.reminders_cancel(reminders_qs=queryset)
+        count = services.reminders_cancel(reminders_qs=queryset)
         self.message_user(request, f"{count} reminder(s) cancelled.", messages.SUCCESS)
 
 

@@ -9,16 +9,16 @@ through ``services`` like every other path (target parsing, revisions).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from import_export import fields, resources, widgets
 
-from . import curation, services
-from .api.csv_export import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
-from .curation import UnknownOrganisation, organisation_resolve
-from .models import Announcement, Milestone, Organisation, Publisher, Relation
-from .normalize import normalize_url, unique_slug
+from milestones import selectors, services
+from milestones.api.csv_export import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
+from milestones.domain.urls import normalize_url, unique_slug
+from milestones.http import site_url
+from milestones.models import Announcement, Milestone, Organisation, Publisher, Relation
+from milestones.selectors import UnknownOrganisation, organisation_resolve
 
 LIST_SEPARATOR = "; "
 
@@ -103,10 +103,6 @@ class AliasesWidget(widgets.Widget):
         return LIST_SEPARATOR.join(line.strip() for line in (value or "").splitlines() if line.strip())
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
-
-
 class CuratedResource(resources.ModelResource):
     """Shared behaviour: skip unchanged rows, one transaction, slugs made from titles when blank."""
 
@@ -154,7 +150,7 @@ class OrganisationResource(CuratedResource):
         export_order = fields
 
     def dehydrate_page_url(self, organisation: Organisation) -> str:
-        return _absolute(organisation.get_absolute_url())
+        return site_url(organisation.get_absolute_url())
 
 
 class AnnouncementResource(CuratedResource):
@@ -196,7 +192,7 @@ class AnnouncementResource(CuratedResource):
         return announcement.quotes.count()
 
     def dehydrate_page_url(self, announcement: Announcement) -> str:
-        return _absolute(announcement.get_absolute_url())
+        return site_url(announcement.get_absolute_url())
 
 
 class MilestoneResource(CuratedResource):
@@ -266,13 +262,13 @@ class MilestoneResource(CuratedResource):
         return milestone.is_overdue(timezone.localdate())
 
     def dehydrate_stale(self, milestone: Milestone) -> bool:
-        return curation.is_stale(milestone, today=timezone.localdate())
+        return selectors.is_stale(milestone, today=timezone.localdate())
 
     def dehydrate_last_evidence_on(self, milestone: Milestone):
-        return curation.last_evidence_date(milestone)
+        return selectors.last_evidence_date(milestone)
 
     def dehydrate_page_url(self, milestone: Milestone) -> str:
-        return _absolute(milestone.get_absolute_url())
+        return site_url(milestone.get_absolute_url())
 
 
 class RelationResource(CuratedResource):

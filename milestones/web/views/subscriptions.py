@@ -13,13 +13,9 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from . import services_reminders
-from .forms_subscriptions import SubscribeForm
-
-
-def client_address(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is client-controlled unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR", "unknown")
+from milestones import services
+from milestones.http import client_address
+from milestones.web.subscribe_form import SubscribeForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,10 +26,10 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     form = SubscribeForm(request.POST)
     if not form.is_valid():
         return render(request, "milestones/subscription_form.html", {"form": form}, status=400)
-    if not services_reminders.subscribe_rate_allows(client=client_address(request)):
+    if not services.subscribe_rate_allows(client=client_address(request)):
         return render(request, "milestones/subscription_rate_limited.html", status=429)
     data = form.cleaned_data
-    services_reminders.subscription_request(
+    services.subscription_request(
         email=data["email"],
         scope=data["scope"],
         milestone=data["milestone"],
@@ -49,7 +45,7 @@ def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "milestones/subscription_confirm.html", {"token": token})
     try:
-        subscription = services_reminders.subscription_confirm(token=token)
+        subscription = services.subscription_confirm(token=token)
     except ValidationError as error:
         return render(
             request,
@@ -57,7 +53,7 @@ def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
             {"token": token, "errors": error.messages},
             status=400,
         )
-    context = {"subscription": subscription, "subject": services_reminders.subscription_subject(subscription)}
+    context = {"subscription": subscription, "subject": services.subscription_subject(subscription)}
     return render(request, "milestones/subscription_confirmed.html", context)
 
 
@@ -67,7 +63,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "GET":
         return render(request, "milestones/subscription_unsubscribe.html", {"token": token})
     try:
-        email = services_reminders.subscription_unsubscribe(token=token)
+        email = services.subscription_unsubscribe(token=token)
     except ValidationError as error:
         return render(
             request,

@@ -14,8 +14,11 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import curation, resources, services
-from .models import (
+from milestones import selectors, services
+from milestones.admin import resources
+from milestones.domain.targets import ACCEPTED_FORMS
+from milestones.domain.urls import unique_slug
+from milestones.models import (
     Announcement,
     Milestone,
     Organisation,
@@ -25,8 +28,6 @@ from .models import (
     Relation,
     TargetRevision,
 )
-from .normalize import unique_slug
-from .targets import ACCEPTED_FORMS
 
 admin.site.site_header = "SSB Tracker curation"
 admin.site.site_title = "SSB Tracker"
@@ -139,7 +140,7 @@ class MilestoneAdminForm(SlugFromTitleForm):
         owner = self._owner(cleaned)
         if self.instance.pk or not owner or not owner.pk or cleaned.get("not_a_repeat"):
             return
-        repeats = curation.milestones_repeating(
+        repeats = selectors.milestones_repeating(
             owner=owner, category=cleaned.get("category"), window_end=self.target.end
         )
         if repeat := repeats.first():
@@ -205,7 +206,7 @@ class StaleFilter(admin.SimpleListFilter):
         return [("yes", "Unconfirmed for 12 months"), ("no", "Confirmed within 12 months")]
 
     def queryset(self, request, queryset):
-        stale = curation.stale_q(today=timezone.localdate())
+        stale = selectors.stale_q(today=timezone.localdate())
         if self.value() == "yes":
             return queryset.filter(stale)
         if self.value() == "no":
@@ -328,14 +329,14 @@ class MilestoneAdmin(CuratedImportExport, SimpleHistoryAdmin):
 
     @admin.display(description="unconfirmed since", ordering="last_evidence_on")
     def unconfirmed_since(self, milestone: Milestone) -> str:
-        if curation.is_stale(milestone, today=timezone.localdate()):
+        if selectors.is_stale(milestone, today=timezone.localdate()):
             return format_html(
                 '<span title="no new evidence for 12 months">⚠ {}</span>', milestone.last_evidence_on
             )
         return "—"
 
     def get_queryset(self, request):
-        return curation.with_last_evidence(super().get_queryset(request))
+        return selectors.with_last_evidence(super().get_queryset(request))
 
     def save_model(self, request, obj: Milestone, form, change: bool) -> None:
         services.milestone_save(
@@ -443,7 +444,7 @@ class AnnouncementAdminForm(SlugFromTitleForm):
             return
         if self.instance.pk and "title" not in self.changed_data and "published_on" not in self.changed_data:
             return
-        similar = curation.announcements_similar(
+        similar = selectors.announcements_similar(
             title=title, published_on=published_on, exclude_pk=self.instance.pk
         )
         if similar:
@@ -528,6 +529,3 @@ class TargetRevisionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
-
-
-from . import admin_reminders  # noqa: E402,F401

@@ -11,12 +11,12 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from .. import curation, selectors
-from .. import timeline as layout
-from ..forms import SearchForm
-from ..models import Milestone, Organisation, Region, Relation
-from .caching import cached_page
-from .timeline import milestone_item
+from milestones import selectors
+from milestones.domain import chart as layout
+from milestones.models import Milestone, Organisation, Region, Relation
+from milestones.web.caching import cached_page
+from milestones.web.forms import SearchForm
+from milestones.web.views.timeline import milestone_item
 
 SEARCH_LIMIT = 50
 
@@ -72,9 +72,9 @@ def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "milestone": milestone,
         "overdue": milestone.is_overdue(today),
         "revisions": list(milestone.revisions.all()),
-        "stale": curation.is_stale(milestone, today=today),
-        "last_evidence_on": curation.last_evidence_date(milestone),
-        "reaffirmations": curation.reaffirmations(milestone),
+        "stale": selectors.is_stale(milestone, today=today),
+        "last_evidence_on": selectors.last_evidence_date(milestone),
+        "reaffirmations": selectors.reaffirmations(milestone),
     }
     return render(request, "milestones/milestone.html", context)
 

@@ -15,7 +15,7 @@ from django.template import engines
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from milestones.timeline import ROW_HEIGHT, STATUS_GLYPHS, Bar, Lane, Timeline
+from milestones.domain.chart import ROW_HEIGHT, STATUS_GLYPHS, Bar, Lane, Timeline
 
 register = template.Library()
 

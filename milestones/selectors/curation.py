@@ -12,7 +12,7 @@ from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import Announcement, Milestone, Organisation, TargetRevision
+from milestones.models import Announcement, Milestone, Organisation, TargetRevision
 
 STALE_AFTER = timedelta(days=365)
 SIMILAR_TITLE_RATIO = 0.85

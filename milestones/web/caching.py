@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from .. import selectors
+from milestones import selectors
 
 
 def _key(request: HttpRequest, view_name: str) -> str:

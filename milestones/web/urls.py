@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import feeds, views, views_subscriptions
+from milestones.web import feeds, views
+from milestones.web.views import subscriptions as views_subscriptions
 
 app_name = "milestones"
 

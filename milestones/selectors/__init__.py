@@ -1,0 +1,4 @@
+"""The core's reads: QuerySets with their joins applied and derived figures, one module per concern."""
+
+from .curation import *  # noqa: F403
+from .milestones import *  # noqa: F403
