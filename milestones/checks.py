@@ -7,8 +7,8 @@ connections; they queue for one (up to ``DB_POOL_TIMEOUT``), which is the
 second warning here.
 
 The sizing helpers are also imported by ``ssbtracker/gunicorn.conf.py``, so
-the check and the server agree on the defaults; they read the environment at
-call time and need no Django settings.
+the check and the server agree on the defaults; they read the environment
+(through ``ssbtracker.env``) at call time and need no Django settings.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ from collections.abc import Mapping
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
+
+from ssbtracker.env import env_int
 
 # Keep the web tier under this share of max_connections: the rest is for
 # Celery, beat, migrations, psql sessions and a deploy's overlapping workers.
@@ -26,28 +29,16 @@ HEADROOM = 0.8
 MAX_DEFAULT_WORKERS = 12
 
 
-def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
-    value = environ.get(name, "")
-    if not value:
-        return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not a whole number") from None
-    if number < 1:
-        raise ValueError(f"{name}={value!r} must be at least 1")
-    return number
-
-
-def web_workers(environ: Mapping[str, str] = os.environ) -> int:
+def web_workers(environ: Mapping[str, str] | None = None) -> int:
     """WEB_CONCURRENCY, else 2 x CPUs + 1 (gunicorn's advice), capped so that on a big
     host the default still fits PostgreSQL's stock max_connections=100 (12 x 4 = 48)."""
-    return _positive_int(environ, "WEB_CONCURRENCY", min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS))
+    default = min(2 * (os.cpu_count() or 1) + 1, MAX_DEFAULT_WORKERS)
+    return env_int("WEB_CONCURRENCY", default, minimum=1, environ=environ)
 
 
-def web_threads(environ: Mapping[str, str] = os.environ) -> int:
+def web_threads(environ: Mapping[str, str] | None = None) -> int:
     """GUNICORN_THREADS, else 4: a request mostly waits on PostgreSQL, so threads overlap it."""
-    return _positive_int(environ, "GUNICORN_THREADS", 4)
+    return env_int("GUNICORN_THREADS", 4, minimum=1, environ=environ)
 
 
 def _pool_max() -> int | None:
@@ -99,7 +90,7 @@ def check_connection_budget(app_configs=None, databases=None, **kwargs) -> list[
         return []
     try:
         workers, threads = web_workers(), web_threads()
-    except ValueError as error:
+    except ImproperlyConfigured as error:
         return [Warning(str(error), id="milestones.W003")]
     max_connections = settings.DB_MAX_CONNECTIONS or None
     if max_connections is None and databases and "default" in databases:

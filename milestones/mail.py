@@ -1,6 +1,6 @@
-"""Mail: ``EMAIL_URL`` -> Django settings, SMTP error classes, reminder emails.
+"""Mail: SMTP error classes and the emails we send (reminders, confirmations, digests).
 
-``email_settings`` runs while settings load, so this module imports no models.
+``EMAIL_URL`` is parsed by ``ssbtracker.env.email_settings``, with the rest of the configuration.
 """
 
 from __future__ import annotations
@@ -10,72 +10,12 @@ import smtplib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import parseaddr
-from urllib.parse import parse_qs, unquote, urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-SMTP_SCHEMES = {
-    # scheme: (default port, use STARTTLS, use implicit TLS)
-    "smtp": (25, False, False),
-    "smtp+tls": (587, True, False),
-    "submission": (587, True, False),
-    "smtp+ssl": (465, False, True),
-    "smtps": (465, False, True),
-}
-
-
-def email_settings(url: str, *, file_path: str) -> dict:
-    """Django email settings for ``EMAIL_URL``; files under ``file_path`` when it is empty.
-
-    smtp://host:port, smtp+tls://user:password@host:587 (STARTTLS),
-    smtp+ssl://… or smtps://… (implicit TLS), console://, file:///path.
-    ``?timeout=seconds`` bounds each SMTP call (default 10) so a hung server
-    cannot hold a sender past its lease.
-    """
-    if not url:
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": file_path,
-        }
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if scheme == "file":
-        return {
-            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-            "EMAIL_FILE_PATH": unquote(parts.path) or file_path,
-        }
-    if scheme not in SMTP_SCHEMES:
-        raise ImproperlyConfigured(
-            f"EMAIL_URL scheme {parts.scheme!r} is not supported; use one of "
-            f"{', '.join(sorted(SMTP_SCHEMES))}, console:// or file:///path"
-        )
-    if not parts.hostname:
-        raise ImproperlyConfigured(f"EMAIL_URL {url!r} names no host")
-    default_port, use_tls, use_ssl = SMTP_SCHEMES[scheme]
-    try:
-        port = parts.port or default_port
-    except ValueError:
-        raise ImproperlyConfigured(f"EMAIL_URL {url!r} has a port that is not a number") from None
-    query = parse_qs(parts.query)
-    try:
-        timeout = float(query.get("timeout", ["10"])[0])
-    except ValueError:
-        raise ImproperlyConfigured("EMAIL_URL timeout must be a number of seconds") from None
-    return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname,
-        "EMAIL_PORT": port,
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_TLS": use_tls,
-        "EMAIL_USE_SSL": use_ssl,
-        "EMAIL_TIMEOUT": timeout,
-    }
-
+# Re-exported until tests/test_reminders_web.py imports it from ssbtracker.env.
+from ssbtracker.env import email_settings  # noqa: F401
 
 # --- SMTP failures -----------------------------------------------------------
 

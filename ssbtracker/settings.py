@@ -1,61 +1,38 @@
 """SSB Tracker settings: everything comes from environment variables.
 
 With nothing set it runs on a SQLite file, an embedded broker and mail
-written to files under ``var/``. The helpers refuse malformed values instead
-of guessing, so a typo in production fails at start-up, not at 3 a.m.
+written to files under ``var/``. Values are parsed by ``ssbtracker.env``,
+which refuses malformed ones instead of guessing. Importing this module has
+no side effects: the folders under ``VAR_DIR`` are created when Django starts
+(``MilestonesConfig.ready``), not here.
 """
 
 from __future__ import annotations
 
-import os
-import re
 from pathlib import Path
 
-import dj_database_url
+from celery.schedules import crontab
+from csp import constants as _csp  # underscored: not a setting
 from django.core.exceptions import ImproperlyConfigured
 
+from ssbtracker.env import (
+    env_bool,
+    env_database,
+    env_email,
+    env_float,
+    env_int,
+    env_list,
+    env_str,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)  # SQLite file, embedded broker and mail files live here
-
-
-def env_str(name: str, default: str = "") -> str:
-    """The variable's value; set-but-empty counts as unset (``DATABASE_URL=`` means the default)."""
-    return os.environ.get(name) or default
-
-
-def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name}={value!r} is not a boolean (use 1/0, true/false, yes/no)")
-
-
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name}={value!r} is not a whole number") from None
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
-
+# The SQLite file, embedded broker, mail files, beat schedule and admin password live here.
+VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = env_str("SECRET_KEY")
+SECRET_KEY = env_str("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production" if DEBUG else "")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -118,27 +95,9 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ssbtracker.sqlite3'}")
-try:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_health_checks=True)}
-except ValueError as error:
-    raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's psycopg 3 pool: a process holds at most DB_POOL_MAX connections,
-    # so gunicorn workers x DB_POOL_MAX must stay under max_connections.
-    if env_bool("DB_POOL", True):
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-        # With the pool, this makes Django check each connection as it leaves the pool,
-        # so a database restart costs one reconnect, not an error per pooled connection.
-        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": env_int("DB_POOL_MIN", 1),
-            "max_size": env_int("DB_POOL_MAX", 4),
-            "timeout": env_int("DB_POOL_TIMEOUT", 10),
-        }
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
-    DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
+
+# DATABASE_URL plus the per-engine options (PostgreSQL pool and timeouts, SQLite locking).
+DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ssbtracker.sqlite3'}")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -156,7 +115,6 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -167,28 +125,24 @@ STORAGES = {
     },
 }
 
-# --- Celery (namespace CELERY_) -------------------------------------------
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
-    CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Longer than the longest task (CELERY_TASK_TIME_LIMIT), so an acked-late
-        # task is never redelivered while a worker is still running it.
-        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
-    }
-else:
-    # Embedded broker: messages are files under var/, no server needed.
-    _broker_dir = VAR_DIR / "broker"
-    for _folder in ("out", "processed", "control"):
-        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),  # else kombu writes ./control
+# Longer than the longest task (CELERY_TASK_TIME_LIMIT), so an acked-late
+# task is never redelivered while a worker is still running it.
+_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
+# Without Redis, the embedded broker: messages are files under var/broker, no server
+# needed. Its folders are made when Django starts (MilestonesConfig.ready).
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {"visibility_timeout": _VISIBILITY_TIMEOUT}
+    if REDIS_URL
+    else {
+        "data_folder_in": str(VAR_DIR / "broker" / "out"),
+        "data_folder_out": str(VAR_DIR / "broker" / "out"),
+        "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),  # else kombu writes ./control
         "store_processed": False,
     }
+)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -197,8 +151,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600)
-CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 600, minimum=1)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 540, minimum=1)
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TIMEZONE = TIME_ZONE
 # Publishing gives up quickly when the broker is down: everything a task would do
@@ -210,14 +164,25 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 0.5,
 }
-CELERY_BEAT_SCHEDULE: dict = {}
 
-# --- Mail ------------------------------------------------------------------
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "SSB Tracker <noreply@ssbtracker.local>")
-EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-EMAIL_FILE_PATH = str(VAR_DIR / "mail")
+# One variable for outgoing mail: smtp://host:port, smtp+tls://user:pass@host:587,
+# smtp+ssl://…; unset -> .eml files under var/mail (Django's file backend makes the folder).
+_MAIL = env_email("EMAIL_URL", file_path=str(VAR_DIR / "mail"))
+EMAIL_BACKEND = _MAIL["EMAIL_BACKEND"]
+EMAIL_FILE_PATH = _MAIL.get("EMAIL_FILE_PATH", str(VAR_DIR / "mail"))
+# Django's own defaults unless EMAIL_URL names an SMTP server.
+EMAIL_HOST = _MAIL.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _MAIL.get("EMAIL_PORT", 25)
+EMAIL_HOST_USER = _MAIL.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = _MAIL.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _MAIL.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _MAIL.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _MAIL.get("EMAIL_TIMEOUT")
 
-# --- REST framework ----------------------------------------------------------
+# DRF's "<count>/<second|minute|hour|day>"; DRF itself would only fail on the first request.
+_RATE = r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)"
+_RATE_EXAMPLE = "300/minute or 10/second"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: an anonymous write then gets 401 with "WWW-Authenticate: Token", not 403.
@@ -241,10 +206,9 @@ REST_FRAMEWORK = {
         "milestones.api.throttling.AnonThrottle",
         "milestones.api.throttling.UserThrottle",
     ],
-    # "<count>/<second|minute|hour|day>", checked in the REST API section below.
     "DEFAULT_THROTTLE_RATES": {
-        "anon": env_str("API_THROTTLE_ANON", "300/minute"),
-        "user": env_str("API_THROTTLE_USER", "1200/minute"),
+        "anon": env_str("API_THROTTLE_ANON", "300/minute", pattern=_RATE, example=_RATE_EXAMPLE),
+        "user": env_str("API_THROTTLE_USER", "1200/minute", pattern=_RATE, example=_RATE_EXAMPLE),
     },
     "EXCEPTION_HANDLER": "milestones.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -261,75 +225,71 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# One JSON object per line (LOG_FORMAT=text for humans); every record carries the request id.
+LOG_FORMAT = env_str("LOG_FORMAT", "json", choices=("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "filters": {"request_id": {"()": "milestones.web.middleware.RequestIdLogFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
+    },
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+    },
 }
 
-# --- Reminders (issue 5) ------------------------------------------------------
-from celery.schedules import crontab  # noqa: E402
-
-from milestones.mail import email_settings  # noqa: E402
-
-# One variable for outgoing mail: smtp://host:port, smtp+tls://user:pass@host:587,
-# smtp+ssl://…; unset -> .eml files under var/mail.
-EMAIL_URL = env_str("EMAIL_URL")
-try:
-    globals().update(email_settings(EMAIL_URL, file_path=str(VAR_DIR / "mail")))
-except ValueError as error:
-    raise ImproperlyConfigured(f"EMAIL_URL: {error}") from None
-
 # Local hour (in TIME_ZONE) after which the scheduled scan sends a day's reminders.
-REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 9)
-if not 0 <= REMINDER_SEND_HOUR <= 23:
-    raise ImproperlyConfigured("REMINDER_SEND_HOUR must be an hour from 0 to 23")
-REMINDER_SCAN_SECONDS = env_int("REMINDER_SCAN_SECONDS", 300)  # how often beat runs the scan
+REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 9, minimum=0, maximum=23)
+REMINDER_SCAN_SECONDS = env_int("REMINDER_SCAN_SECONDS", 300, minimum=1)  # how often beat runs the scan
 # A scan also writes reminders that fell due this many days ago (beat was down).
-REMINDER_CATCHUP_DAYS = env_int("REMINDER_CATCHUP_DAYS", 7)
-REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 50)  # addresses per send task
-REMINDER_MAX_BATCHES = env_int("REMINDER_MAX_BATCHES", 200)  # send tasks enqueued per scan
+REMINDER_CATCHUP_DAYS = env_int("REMINDER_CATCHUP_DAYS", 7, minimum=0)
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 50, minimum=1)  # addresses per send task
+REMINDER_MAX_BATCHES = env_int("REMINDER_MAX_BATCHES", 200, minimum=1)  # send tasks enqueued per scan
 REMINDER_QUEUE = env_str("REMINDER_QUEUE", "celery")
 # A claim's lease outlives the task's hard time limit, so a live sender never
 # loses its rows to another; a killed one's rows are reclaimed after it.
 REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60)
 if REMINDER_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
     raise ImproperlyConfigured("REMINDER_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT")
-REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8)
-REMINDER_RETRY_BASE_SECONDS = float(env_str("REMINDER_RETRY_BASE_SECONDS", "60"))
-REMINDER_RETRY_CAP_SECONDS = float(env_str("REMINDER_RETRY_CAP_SECONDS", "1800"))
-_visibility_timeout = CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
-if REDIS_URL and _visibility_timeout <= REMINDER_RETRY_CAP_SECONDS:
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 8, minimum=1)
+REMINDER_RETRY_BASE_SECONDS = env_float("REMINDER_RETRY_BASE_SECONDS", 60, minimum=0)
+REMINDER_RETRY_CAP_SECONDS = env_float("REMINDER_RETRY_CAP_SECONDS", 1800, minimum=0)
+if REDIS_URL and _VISIBILITY_TIMEOUT <= REMINDER_RETRY_CAP_SECONDS:
     # A retry countdown beyond the visibility timeout would be redelivered again and again.
     raise ImproperlyConfigured("REMINDER_RETRY_CAP_SECONDS must stay below CELERY_VISIBILITY_TIMEOUT")
 # Double opt-in links expire; unsubscribe links never do.
-SUBSCRIPTION_CONFIRM_MAX_AGE = env_int("SUBSCRIPTION_CONFIRM_MAX_AGE", 7 * 24 * 3600)
+SUBSCRIPTION_CONFIRM_MAX_AGE = env_int("SUBSCRIPTION_CONFIRM_MAX_AGE", 7 * 24 * 3600, minimum=1)
 # Sign-ups per client IP per hour (form and API together), and confirmation
 # mails per address per hour, so the form cannot be used to flood an inbox.
-SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10)
-SUBSCRIBE_RATE_PER_EMAIL = env_int("SUBSCRIBE_RATE_PER_EMAIL", 3)
+SUBSCRIBE_RATE_PER_IP = env_int("SUBSCRIBE_RATE_PER_IP", 10, minimum=1)
+SUBSCRIBE_RATE_PER_EMAIL = env_int("SUBSCRIBE_RATE_PER_EMAIL", 3, minimum=1)
 
 # A confirmation still unsent after this long is sent by the next tick (broker was down).
-CONFIRMATION_GRACE_SECONDS = env_int("CONFIRMATION_GRACE_SECONDS", 60)
-CELERY_BEAT_SCHEDULE["reminders-scan"] = {
-    "task": "milestones.tasks.reminders_tick",
-    "schedule": float(REMINDER_SCAN_SECONDS),
-    # A scan that could not run in time is superseded by the next one.
-    "options": {"expires": float(REMINDER_SCAN_SECONDS), "queue": REMINDER_QUEUE},
-}
-CELERY_BEAT_SCHEDULE["editor-digest-weekly"] = {
-    "task": "milestones.tasks.editor_digests_tick",
-    "schedule": crontab(day_of_week="mon", hour=REMINDER_SEND_HOUR, minute=0),
+CONFIRMATION_GRACE_SECONDS = env_int("CONFIRMATION_GRACE_SECONDS", 60, minimum=0)
+
+CELERY_BEAT_SCHEDULE = {
+    "reminders-scan": {
+        "task": "milestones.tasks.reminders_tick",
+        "schedule": float(REMINDER_SCAN_SECONDS),
+        # A scan that could not run in time is superseded by the next one.
+        "options": {"expires": float(REMINDER_SCAN_SECONDS), "queue": REMINDER_QUEUE},
+    },
+    "editor-digest-weekly": {
+        "task": "milestones.tasks.editor_digests_tick",
+        "schedule": crontab(day_of_week="mon", hour=REMINDER_SEND_HOUR, minute=0),
+    },
 }
 
-# --- REST API (issue 3) ---------------------------------------------------------
-_THROTTLE_RATE = re.compile(r"^[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)$")
-for _scope, _rate in REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"].items():
-    if not _THROTTLE_RATE.match(_rate):
-        raise ImproperlyConfigured(
-            f"API_THROTTLE_{_scope.upper()}={_rate!r} is not a rate such as 300/minute or 10/second"
-        )
 # Throttle counts must be shared by all gunicorn workers: Redis when there is one.
 CACHES = {
     "default": {
@@ -343,35 +303,32 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-# --- Reader pages and feeds (issue 4) ---
 # Heavy reader pages (timeline, lists) are cached whole, keyed by a fingerprint of
 # the data they show, so an edit is visible on the next request (0 turns it off).
-PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 300)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 300, minimum=0)
 # How long a cached page is served without even checking the data: edits show within this.
-PAGE_CACHE_FRESH_SECONDS = env_int("PAGE_CACHE_FRESH_SECONDS", 10)
+PAGE_CACHE_FRESH_SECONDS = env_int("PAGE_CACHE_FRESH_SECONDS", 10, minimum=0)
 # Pages may not be framed; only the /embed/ views opt out (xframe_options_exempt).
 X_FRAME_OPTIONS = "DENY"
 
-
-# --- Curation: import and export (issue 7) ------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True  # a file applies entirely or not at all
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "change"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
-# --- Production hardening (issue 6) ---
 # Everything below is strict when DEBUG is off and relaxed enough with DEBUG on
 # that plain http://127.0.0.1 keeps working. Each value can be overridden.
-from csp import constants as _csp  # noqa: E402  (underscored: not a setting)
-
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe /healthz over plain HTTP; a redirect would read as "down".
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Only behind a proxy that sets this header itself (e.g. X-Forwarded-Proto): a
 # client could forge it otherwise, so it is off unless configured.
-_PROXY_SSL_HEADER = env_str("SECURE_PROXY_SSL_HEADER")
-if _PROXY_SSL_HEADER:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https")
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600)
+_PROXY_SSL_HEADER = env_str(
+    "SECURE_PROXY_SSL_HEADER", pattern=r"([A-Za-z0-9-]+)?", example="X-Forwarded-Proto"
+)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 365 * 24 * 3600, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -409,33 +366,11 @@ CSP_PATH_OVERRIDES = {
     "/api/v1/redoc/": {"style-src": [_csp.SELF, _csp.UNSAFE_INLINE], "worker-src": [_csp.SELF, "blob:"]},
 }
 
-# A PostgreSQL that does not answer must fail fast (healthz, a restarting server), not hang.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "connect_timeout", env_int("DB_CONNECT_TIMEOUT", 5)
-    )
-
 # Capacity: gunicorn workers x DB_POOL_MAX (+ Celery and maintenance) must stay
 # well under PostgreSQL's max_connections; milestones/checks.py warns otherwise.
-DB_MAX_CONNECTIONS = env_int(
-    "DB_MAX_CONNECTIONS", 0
-)  # 0: ask the server (manage.py check --database default)
-DB_RESERVED_CONNECTIONS = env_int("DB_RESERVED_CONNECTIONS", 20)  # Celery, beat, psql, migrations
-
-# One JSON object per line (LOG_FORMAT=text for humans); every record carries the request id.
-LOG_FORMAT = env_str("LOG_FORMAT", "json")
-if LOG_FORMAT not in ("json", "text"):
-    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be json or text")
-LOGGING["filters"] = {"request_id": {"()": "milestones.web.middleware.RequestIdLogFilter"}}
-LOGGING["formatters"] = {
-    "json": {
-        "()": "pythonjsonlogger.json.JsonFormatter",
-        "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-        "rename_fields": {"asctime": "time", "levelname": "level"},
-    },
-    "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-}
-LOGGING["handlers"]["console"].update(formatter=LOG_FORMAT, filters=["request_id"])
+# 0: ask the server (manage.py check --database default).
+DB_MAX_CONNECTIONS = env_int("DB_MAX_CONNECTIONS", 0, minimum=0)
+DB_RESERVED_CONNECTIONS = env_int("DB_RESERVED_CONNECTIONS", 20, minimum=0)  # Celery, beat, psql, migrations
 
 # Error reports go to Sentry only when SENTRY_DSN is set; nothing is sent otherwise.
 SENTRY_DSN = env_str("SENTRY_DSN")
@@ -448,8 +383,8 @@ if SENTRY_DSN:
             dsn=SENTRY_DSN,
             environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
             release=env_str("SENTRY_RELEASE") or None,
-            traces_sample_rate=float(env_str("SENTRY_TRACES_SAMPLE_RATE", "0")),
+            traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0, minimum=0, maximum=1),
             send_default_pii=False,  # no emails, cookies or IPs of readers and subscribers
         )
     except (BadDsn, ValueError) as error:
-        raise ImproperlyConfigured(f"SENTRY_DSN / SENTRY_TRACES_SAMPLE_RATE: {error}") from None
+        raise ImproperlyConfigured(f"SENTRY_DSN is not a Sentry DSN: {error}") from None
