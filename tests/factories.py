@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time
 
 import factory
 from django.utils.text import slugify
@@ -58,18 +58,20 @@ def make_milestone(
     category: str = Milestone.Category.START_OF_PRODUCTION,
     status: str = Milestone.Status.ANNOUNCED,
     slug: str | None = None,
-    opened_on: date | None = date(2025, 1, 15),
+    opened_on: date | None = None,
     moved_by: Announcement | None = None,
     **fields,
 ) -> Milestone:
+    """A milestone saved through the service; ``opened_on`` records it as stated on that day."""
     owner = owner or OrganisationFactory()
-    parsed = services.target_parse(text=target, owner=owner, opened_on=opened_on)
-    milestone = Milestone(
-        owner=owner,
-        title=title,
-        slug=slug or f"{owner.slug}-{Milestone.objects.count() + 1}",
-        category=category,
-        status=status,
+    data = {
+        "owner": owner,
+        "title": title,
+        "slug": slug or f"{owner.slug}-{Milestone.objects.count() + 1}",
+        "category": category,
+        "status": status,
+        "target_text": target,
         **fields,
-    )
-    return services.milestone_save(milestone=milestone, target=parsed, moved_by=moved_by)
+    }
+    now = datetime.combine(opened_on, time(12), tzinfo=UTC) if opened_on else None
+    return services.milestone_save(data=data, moved_by=moved_by, now=now)

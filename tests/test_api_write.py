@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
-from milestones.models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
 from milestones.domain.targets import ACCEPTED_FORMS
+from milestones.models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
 from tests.api_support import API, relaxed_throttle, send, token_client  # noqa: F401
 from tests.factories import AnnouncementFactory, OrganisationFactory, PersonFactory, make_milestone
 
@@ -43,8 +43,8 @@ def etag_of(client: Client, path: str) -> str:
 # --- permissions matrix ------------------------------------------------------------------
 
 WRITES = [
-    ("post", "organizations/", {"name": "New", "kind": "automaker", "country": "DE"}),
-    ("patch", "organizations/catl/", {"founded": "2011"}),
+    ("post", "organisations/", {"name": "New", "kind": "automaker", "country": "DE"}),
+    ("patch", "organisations/catl/", {"founded": "2011"}),
     ("put", "publishers/electrive/", {"name": "electrive.com"}),
     ("delete", "people/spare/", None),
     ("patch", "milestones/toyota-first-solid-state-cars-2027-28/", {"status": "on_track"}),
@@ -80,11 +80,11 @@ def test_editor_writes_succeed(editor_api, world, method, path, data):
 def test_everyone_reads(request, seed, client_name):
     client = request.getfixturevalue(client_name)
     assert client.get(f"{API}/milestones/").status_code == 200
-    assert client.get(f"{API}/organizations/catl/").status_code == 200
+    assert client.get(f"{API}/organisations/catl/").status_code == 200
 
 
 def test_session_editor_can_write(editor_client, seed):
-    response = send(editor_client, "patch", f"{API}/organizations/catl/", {"founded": "2011"}, if_match="*")
+    response = send(editor_client, "patch", f"{API}/organisations/catl/", {"founded": "2011"}, if_match="*")
     assert response.status_code == 200
 
 
@@ -232,7 +232,7 @@ def test_malformed_bodies_are_400_never_500(editor_api, db, body):
 
 
 def test_malformed_json_is_a_400(editor_api, db):
-    response = editor_api.post(f"{API}/organizations/", data="{nope", content_type="application/json")
+    response = editor_api.post(f"{API}/organisations/", data="{nope", content_type="application/json")
     assert response.status_code == 400
 
 
@@ -291,7 +291,7 @@ def test_duplicate_relation_is_a_400(editor_api, seed):
 
 def test_organisation_cannot_become_its_own_ancestor(editor_api, seed):
     response = send(
-        editor_api, "patch", f"{API}/organizations/byd/", {"parent": "findreams-battery"}, if_match="*"
+        editor_api, "patch", f"{API}/organisations/byd/", {"parent": "findreams-battery"}, if_match="*"
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "parent"
@@ -299,7 +299,7 @@ def test_organisation_cannot_become_its_own_ancestor(editor_api, seed):
 
 def test_organisation_aliases_and_country_round_trip(editor_api, db):
     body = {"name": "Samsung SDI", "kind": "battery_maker", "country": "KR", "aliases": ["삼성SDI", "SDI"]}
-    created = send(editor_api, "post", f"{API}/organizations/", body).json()
+    created = send(editor_api, "post", f"{API}/organisations/", body).json()
     assert created["region"] == "south_korea"
     assert created["aliases"] == ["삼성SDI", "SDI"]
     assert Organisation.objects.get(slug="samsung-sdi").aliases == "삼성SDI\nSDI"
@@ -309,7 +309,7 @@ def test_organisation_aliases_and_country_round_trip(editor_api, db):
 
 
 def test_deleting_a_cited_organisation_is_a_409_naming_the_citers(editor_api, seed):
-    response = send(editor_api, "delete", f"{API}/organizations/toyota/", if_match="*")
+    response = send(editor_api, "delete", f"{API}/organisations/toyota/", if_match="*")
     assert response.status_code == 409
     assert "Toyota: first electric cars" in response.json()["detail"]
     assert Organisation.objects.filter(slug="toyota").exists()
@@ -325,7 +325,7 @@ def test_deleting_an_announcement_used_as_evidence_is_a_409(editor_api, seed):
 
 def test_deleting_an_uncited_record_works(editor_api, db):
     org = OrganisationFactory(name="Lonely")
-    assert send(editor_api, "delete", f"{API}/organizations/{org.slug}/", if_match="*").status_code == 204
+    assert send(editor_api, "delete", f"{API}/organisations/{org.slug}/", if_match="*").status_code == 204
     assert not Organisation.objects.filter(pk=org.pk).exists()
 
 
@@ -340,7 +340,7 @@ def test_deleting_a_milestone_keeps_its_moving_announcement(editor_api, db):
 
 
 def test_write_with_current_etag_succeeds_and_returns_the_new_one(editor_api, seed):
-    path = f"{API}/organizations/catl/"
+    path = f"{API}/organisations/catl/"
     tag = etag_of(editor_api, path)
     response = send(editor_api, "patch", path, {"founded": "2011"}, if_match=tag)
     assert response.status_code == 200
@@ -349,7 +349,7 @@ def test_write_with_current_etag_succeeds_and_returns_the_new_one(editor_api, se
 
 
 def test_stale_if_match_is_412_and_changes_nothing(editor_api, seed):
-    path = f"{API}/organizations/catl/"
+    path = f"{API}/organisations/catl/"
     stale = etag_of(editor_api, path)
     send(editor_api, "patch", path, {"founded": "2011"}, if_match=stale)
     lost = send(editor_api, "patch", path, {"founded": "1999"}, if_match=stale)
@@ -438,7 +438,7 @@ def test_token_created_by_command_authenticates_writes(editor, seed):
     out = io.StringIO()
     call_command("api_token", "create", "edna", stdout=out)
     client = Client(HTTP_AUTHORIZATION=f"Token {out.getvalue().strip()}")
-    response = send(client, "patch", f"{API}/organizations/catl/", {"founded": "2011"}, if_match="*")
+    response = send(client, "patch", f"{API}/organisations/catl/", {"founded": "2011"}, if_match="*")
     assert response.status_code == 200
 
 

@@ -22,7 +22,7 @@ READER_PAGES = [
     "/feeds/changes.atom", "/healthz", "/api/v1/schema/", "/api/v1/docs/", "/api/v1/redoc/",
 ]  # fmt: skip
 
-API_COLLECTIONS = ["organizations", "relations", "people", "publishers", "announcements", "milestones"]
+API_COLLECTIONS = ["organisations", "relations", "people", "publishers", "announcements", "milestones"]
 
 
 @pytest.fixture
@@ -89,16 +89,16 @@ def test_api_reads_are_public(world, django_user_model, persona):
     client = api_client(persona, django_user_model)
     for collection in API_COLLECTIONS:
         assert client.get(f"/api/v1/{collection}/").status_code == 200, (persona, collection)
-    for detail in ("organizations/catl/", f"milestones/{MILESTONE.split('/')[2]}/", "publishers/electrive/",
+    for detail in ("organisations/catl/", f"milestones/{MILESTONE.split('/')[2]}/", "publishers/electrive/",
                    "people/ouyang-minggao/", "announcements/china-launches-solid-state-battery-offensive/",
                    f"relations/{Relation.objects.first().pk}/"):  # fmt: skip
         assert client.get(f"/api/v1/{detail}").status_code == 200, (persona, detail)
 
 
 WRITES = [
-    ("post", "organizations/", {"name": "Matrix Cells", "kind": "start_up", "country": "FR"}, 201),
+    ("post", "organisations/", {"name": "Matrix Cells", "kind": "start_up", "country": "FR"}, 201),
     ("put", "publishers/electrive/", {"name": "electrive.com"}, 200),
-    ("patch", "organizations/catl/", {"founded": "2011"}, 200),
+    ("patch", "organisations/catl/", {"founded": "2011"}, 200),
     ("patch", MILESTONE.replace("/milestones/", "milestones/"), {"status": "on_track"}, 200),
     ("patch", "announcements/china-launches-solid-state-battery-offensive/", {"paywalled": True}, 200),
     ("post", "relations/", {"source": "toyota", "target": "nissan", "kind": "partner_of"}, 201),

@@ -12,10 +12,10 @@ import tablib
 from django.urls import reverse
 
 from milestones import selectors, services
-from milestones.api.csv_export import MILESTONE_COLUMNS
-from milestones.models import Announcement, Milestone, Organisation
-from milestones.domain.urls import normalize_url
 from milestones.admin.resources import MilestoneResource
+from milestones.api.csv_export import MILESTONE_COLUMNS
+from milestones.domain.urls import normalize_url
+from milestones.models import Announcement, Milestone, Organisation
 from tests.factories import AnnouncementFactory, OrganisationFactory, make_milestone
 from tests.formdata import form_data
 
@@ -409,7 +409,7 @@ def test_api_owner_filter_accepts_aliases(client, seed):
         found = client.get("/api/v1/milestones/", {"owner": typed}).json()["results"]
         assert [m["owner"]["slug"] for m in found] == ["catl"], typed
     members = client.get(
-        "/api/v1/organizations/",
+        "/api/v1/organisations/",
         {"member_of": "China All-Solid-State Battery Collaborative Innovation Platform"},
     )
     assert len(members.json()["results"]) == 13

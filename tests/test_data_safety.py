@@ -57,7 +57,7 @@ def test_bulk_admin_status_action_records_who_for_each_milestone(editor_client, 
 def test_api_writes_record_the_token_user_in_history(editor, seed):
     api = token_client(editor)
     created = send(
-        api, "post", f"{API}/organizations/", {"name": "QuantumScape", "kind": "start_up", "country": "US"}
+        api, "post", f"{API}/organisations/", {"name": "QuantumScape", "kind": "start_up", "country": "US"}
     )
     assert created.status_code == 201, created.content
     changed = send(api, "patch", f"{API}/milestones/{TOYOTA}/", {"status": "at_risk"}, if_match="*")
@@ -81,7 +81,7 @@ def test_api_writes_record_the_token_user_in_history(editor, seed):
 
 # --- export_data / import_data -------------------------------------------------------------
 
-READS = ["organizations", "relations", "people", "publishers", "announcements", "milestones"]
+READS = ["organisations", "relations", "people", "publishers", "announcements", "milestones"]
 
 
 def api_snapshot(client) -> dict[str, object]:

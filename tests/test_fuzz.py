@@ -10,8 +10,8 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from milestones.models import Milestone, Organisation
 from milestones.domain.targets import TargetError, parse_target
+from milestones.models import Milestone, Organisation
 from tests.api_support import HIGH_RATES, token_client
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +21,7 @@ LISTS = [
     "/", "/embed/", "/upcoming/", "/overdue/", "/search/", "/race/", "/feeds/timeline.ics",
     "/feeds/announcements.atom", "/feeds/changes.atom", "/organisations/catl/", "/organisations/catl/calendar.ics",
     "/milestones/nissan-solid-state-cars-fy2028/", "/api/v1/milestones/", "/api/v1/announcements/",
-    "/api/v1/organizations/", "/api/v1/relations/", "/api/v1/people/", "/api/v1/publishers/",
+    "/api/v1/organisations/", "/api/v1/relations/", "/api/v1/people/", "/api/v1/publishers/",
     "/api/v1/milestones/nissan-solid-state-cars-fy2028/",
 ]  # fmt: skip
 PARAMETERS = [
@@ -76,11 +76,11 @@ BODIES = [
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("post", "/api/v1/organizations/"),
+        ("post", "/api/v1/organisations/"),
         ("post", "/api/v1/milestones/"),
         ("post", "/api/v1/announcements/"),
         ("patch", "/api/v1/milestones/nissan-solid-state-cars-fy2028/"),
-        ("put", "/api/v1/organizations/catl/"),
+        ("put", "/api/v1/organisations/catl/"),
     ],
 )
 def test_malformed_and_oversized_bodies_are_refused_and_change_nothing(relaxed, editor, method, path, body):
@@ -101,7 +101,7 @@ def test_unicode_and_right_to_left_names_round_trip(relaxed, editor, client):
     api = token_client(editor)
     name = "شركة البطاريات الصلبة ‏(RTL)‏ 🔋 全固态"
     created = api.post(
-        "/api/v1/organizations/",
+        "/api/v1/organisations/",
         {"name": name, "kind": "start_up", "country": "AE", "aliases": ["بطاريات", "全固态电池"]},
         content_type="application/json",
     )
@@ -114,7 +114,7 @@ def test_unicode_and_right_to_left_names_round_trip(relaxed, editor, client):
         content_type="application/json",
     )
     assert milestone.status_code == 201, milestone.content
-    assert client.get(f"/api/v1/organizations/{slug}/").json()["name"] == name
+    assert client.get(f"/api/v1/organisations/{slug}/").json()["name"] == name
     for path in (
         f"/organisations/{slug}/",
         "/",

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 
 from milestones import mail, services
 from milestones.models import Reminder
+from milestones.services.reminders import _claim as claim
 from tests.factories import make_milestone
 from tests.reminder_support import SmtpServer, smtp_settings, subscribe
 
@@ -81,7 +82,7 @@ def test_leased_rows_are_left_alone_until_the_lease_expires(smtp):
     subscribe("reader@example.com")
     with time_machine.travel(NOON, tick=False):
         services.reminders_scan(day=DAY)
-        token, rows = services._claim(now=NOON, limit=10)  # ...then the worker is killed
+        token, rows = claim(now=NOON, limit=10)  # ...then the worker is killed
     assert token and len(rows) == 1
     assert send(NOON + timedelta(seconds=299)).sent == 0
     assert send(NOON + timedelta(seconds=301)).sent == 1

@@ -92,7 +92,7 @@ def test_api_json_carries_payloads_as_data_and_browsable_api_escapes(client, cor
     for url in (
         "/api/v1/milestones/?format=api",
         "/api/v1/announcements/?format=api",
-        "/api/v1/organizations/?format=api",
+        "/api/v1/organisations/?format=api",
         "/api/v1/milestones/xss-ms-8/?format=api",
     ):
         page = client.get(url, HTTP_ACCEPT="text/html").content.decode()

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from milestones import services
-from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, Quote, Relation
+from milestones.models import Announcement, Organisation, Person, Publisher, Quote, Relation
 
 CORPUS = Path(__file__).parent / "data" / "xss_payloads.txt"
 _ESCAPES = {"\\r": "\r", "\\n": "\n", "\\0": ""}  # NUL bytes cannot be stored; refused elsewhere
@@ -52,17 +52,18 @@ def seed_payloads(limit: int | None = None) -> list[str]:
         )
         announcement.organisations.add(org)
         Quote.objects.create(announcement=announcement, speaker=person, text=payload, occasion=payload[:300])
-        milestone = Milestone(
-            owner=org, title=payload[:300], slug=f"xss-ms-{i}", category="pilot_line", description=payload
+        services.milestone_save(
+            data={
+                "owner": org,
+                "title": payload[:300],
+                "slug": f"xss-ms-{i}",
+                "category": "pilot_line",
+                "description": payload,
+                "target_text": ["2027", "by 2030", "around 2029", "H2 2026", "FY2028"][i % 5],
+                "participants": [hub],
+                "evidence": [announcement],
+            },
         )
-        target = services.target_parse(
-            text=["2027", "by 2030", "around 2029", "H2 2026", "FY2028"][i % 5],
-            owner=org,
-            opened_on=date(2025, 1, 1),
-        )
-        services.milestone_save(milestone=milestone, target=target, moved_by=announcement)
-        milestone.evidence.add(announcement)
-        milestone.participants.add(hub)
     return corpus
 
 

@@ -1,3 +1,9 @@
 """Curation in the Django admin: one module per group of models; every write goes through services."""
 
-from milestones.admin import curation, reminders  # noqa: F401  (registers the model admins)
+from django.contrib import admin
+
+from milestones.admin import announcements, milestones, organisations, reminders  # noqa: F401  (registers)
+
+admin.site.site_header = "SSB Tracker curation"
+admin.site.site_title = "SSB Tracker"
+admin.site.index_title = "Curate solid-state battery claims"

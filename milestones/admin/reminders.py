@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from milestones import services
+from milestones.admin.base import ServiceAdmin
 from milestones.models import EditorDigest, Reminder, Subscription
 
 
@@ -28,7 +29,7 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(ServiceAdmin):
     list_display = ["email", "scope", "milestone", "organisation", "confirmed_at", "unsubscribed_at"]
     list_filter = [ActiveFilter, "scope"]
     search_fields = ["email"]
@@ -66,6 +67,12 @@ class ReminderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # only the scan writes the outbox
 
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # the actions below are the only changes
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # cancel instead: the outbox is the record of what was sent
+
     @admin.action(description="Send again now")
     def resend(self, request: HttpRequest, queryset: QuerySet[Reminder]) -> None:
         count = services.reminders_resend(reminders_qs=queryset)
@@ -84,4 +91,10 @@ class EditorDigestAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in EditorDigest._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False

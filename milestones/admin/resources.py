@@ -3,8 +3,10 @@
 Imports are previewed as a dry run (new / update / skip per row, and each
 row's errors) before anything is written; the confirmed import runs in one
 transaction, so a file applies entirely or not at all. Rows identical to what
-is stored are skipped, so re-importing a file changes nothing. Writes go
-through ``services`` like every other path (target parsing, revisions).
+is stored are skipped, so re-importing a file changes nothing. Every row is
+checked and saved by the same services as the admin and the API, links
+included; a row with ``delete`` set to yes deletes its record unless something
+cites it.
 """
 
 from __future__ import annotations
@@ -14,11 +16,11 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from milestones import selectors, services
-from milestones.api.csv_export import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
-from milestones.domain.urls import normalize_url, unique_slug
+from milestones.domain.urls import normalize_url
 from milestones.http import site_url
 from milestones.models import Announcement, Milestone, Organisation, Publisher, Relation
 from milestones.selectors import UnknownOrganisation, organisation_resolve
+from milestones.selectors.exports import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
 
 LIST_SEPARATOR = "; "
 
@@ -103,24 +105,51 @@ class AliasesWidget(widgets.Widget):
         return LIST_SEPARATOR.join(line.strip() for line in (value or "").splitlines() if line.strip())
 
 
-class CuratedResource(resources.ModelResource):
-    """Shared behaviour: skip unchanged rows, one transaction, slugs made from titles when blank."""
+_YES = {"1", "true", "yes", "y", "delete"}
 
-    slug_source = "title"
+
+class CuratedResource(resources.ModelResource):
+    """Rows checked and saved by the services; unchanged rows skipped; one transaction."""
 
     class Meta:
         abstract = True
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
-        clean_model_instances = True
         import_id_fields = ("slug",)
 
-    def before_import_row(self, row, **kwargs) -> None:
-        if "slug" in row and not (row.get("slug") or "").strip() and row.get(self.slug_source):
-            model = self._meta.model
-            existing = set(model.objects.values_list("slug", flat=True))
-            row["slug"] = unique_slug(str(row[self.slug_source]), existing)
+    def many(self, row) -> dict:
+        """The row's many-to-many values that its file has columns for."""
+        found, errors = {}, {}
+        for field in self.get_import_fields():
+            if isinstance(field.widget, widgets.ManyToManyWidget) and field.column_name in row:
+                try:
+                    found[field.attribute] = list(field.clean(row))
+                except ValueError as error:
+                    errors[field.attribute] = str(error)
+        if errors:
+            raise ValidationError(errors)
+        return found
+
+    # The services check every rule when the row is saved; a ValidationError there marks the
+    # row invalid (shown in the preview), exactly as a field error would.
+    def save_instance(self, instance, is_create, row, **kwargs) -> None:
+        self.service_save(instance, row)
+
+    def service_save(self, instance, row) -> None:
+        services.record_save(instance=instance, many=self.many(row))
+
+    def save_m2m(self, instance, row, **kwargs) -> None:
+        """Saved with the record by :meth:`service_save`."""
+
+    def for_delete(self, row, instance) -> bool:
+        return str(row.get("delete") or "").strip().lower() in _YES
+
+    def delete_instance(self, instance, row, **kwargs) -> None:
+        try:
+            services.record_delete(instance=instance)
+        except services.RecordInUse as error:
+            raise ValidationError({"delete": str(error)}) from None
 
 
 class OrganisationResource(CuratedResource):
@@ -174,19 +203,8 @@ class AnnouncementResource(CuratedResource):
         fields = tuple(column for column in ANNOUNCEMENT_COLUMNS if column != "url")
         export_order = fields
 
-    def import_instance(self, instance: Announcement, row, **kwargs) -> None:
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if instance.url:
-            try:
-                services.announcement_url_check(url=instance.url, exclude_pk=instance.pk)
-            except ValidationError as error:
-                errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
+    def service_save(self, instance: Announcement, row) -> None:
+        services.announcement_save(announcement=instance, data=self.many(row))
 
     def dehydrate_quotes(self, announcement: Announcement) -> int:
         return announcement.quotes.count()
@@ -225,38 +243,8 @@ class MilestoneResource(CuratedResource):
         fields = tuple(column for column in MILESTONE_COLUMNS if column != "url")
         export_order = fields
 
-    def import_instance(self, instance: Milestone, row, **kwargs) -> None:
-        errors = {}
-        try:
-            super().import_instance(instance, row, **kwargs)
-        except ValidationError as error:
-            errors = error.update_error_dict(errors)
-        if instance.target_text and "owner" not in errors:
-            try:
-                instance._import_target = services.target_parse(
-                    text=instance.target_text,
-                    owner=instance.owner if instance.owner_id else None,
-                    opened_on=self._opened_on(instance, row),
-                )
-                instance.set_target(instance._import_target)
-            except ValidationError as error:
-                errors = error.update_error_dict(errors)
-        if errors:
-            raise ValidationError(errors)
-
-    def _opened_on(self, instance: Milestone, row):
-        if instance.pk and instance.target_open_start:
-            return instance.window_start
-        if "evidence" not in row:
-            return None
-        try:
-            evidence = self.fields["evidence"].clean(row)
-        except ValueError:
-            return None
-        return min((a.published_on for a in evidence), default=None)
-
-    def do_instance_save(self, instance: Milestone, is_create: bool) -> None:
-        services.milestone_save(milestone=instance, target=getattr(instance, "_import_target", None))
+    def service_save(self, instance: Milestone, row) -> None:
+        services.milestone_save(milestone=instance, data=self.many(row))
 
     def dehydrate_overdue(self, milestone: Milestone) -> bool:
         return milestone.is_overdue(timezone.localdate())
@@ -287,6 +275,3 @@ class RelationResource(CuratedResource):
         import_id_fields = ("source", "kind", "target")
         fields = ("source", "kind", "target", "role", "started_on", "ended_on", "note", "evidence")
         export_order = fields
-
-    def before_import_row(self, row, **kwargs) -> None:
-        """Relations have no slug: they are identified by (source, kind, target)."""

@@ -4,7 +4,8 @@ The ETag is a hash of the resource's current representation, so it changes
 whenever anything a client sees changes (a new quote, a renamed owner), not only
 the row's own ``updated_at``. Writes (PUT, PATCH, DELETE) must send ``If-Match``:
 either the ETag from a GET, or ``*`` to overwrite without checking. Without it the
-answer is 428; with a stale one, 412. The check runs with the row locked
+answer is 428; with a stale one, 412. The comparison is the services' version check
+(the same one the admin's edit form uses), made with the row locked
 (``SELECT … FOR UPDATE``), so two clients holding the same ETag cannot both win.
 """
 
@@ -16,7 +17,7 @@ import orjson
 from django.utils.http import parse_etags
 from rest_framework.request import Request
 
-from .exceptions import PreconditionFailed, PreconditionRequired
+from .exceptions import PreconditionRequired
 
 
 def etag_for(data: dict) -> str:
@@ -34,13 +35,10 @@ def if_none_match(request: Request, etag: str) -> bool:
     return "*" in tags or etag in tags or etag in [tag.removeprefix("W/") for tag in tags]
 
 
-def check_if_match(request: Request, current_etag: str) -> None:
+def if_match_tags(request: Request) -> list[str]:
+    """The strong tags of If-Match (``*`` included); 428 when the header is missing.
+    If-Match compares strongly, so a weak tag never matches."""
     header = request.headers.get("If-Match")
     if not header or not header.strip():
         raise PreconditionRequired()
-    tags = parse_etags(header)
-    if "*" in tags:
-        return
-    # If-Match compares strongly: a weak tag never matches.
-    if current_etag not in [tag for tag in tags if not tag.startswith("W/")]:
-        raise PreconditionFailed()
+    return [tag for tag in parse_etags(header) if not tag.startswith("W/")]

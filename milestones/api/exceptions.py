@@ -14,16 +14,15 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
-from django.db.models import ProtectedError, RestrictedError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler
 
 from milestones.domain.targets import TargetError
+from milestones.services.records import RecordInUse
 
 logger = logging.getLogger(__name__)
-_NAMED_AT_MOST = 5
 
 
 class Conflict(exceptions.APIException):
@@ -69,19 +68,6 @@ def _body(status_code: int, detail: str, field_errors: Any = None) -> dict:
     return {"status": status_code, "detail": detail, "errors": errors}
 
 
-def protected_message(error: ProtectedError | RestrictedError) -> str:
-    """'… is still cited by 2 milestones: “A”, “B”' so the editor knows what to change first."""
-    objects = list(error.protected_objects if isinstance(error, ProtectedError) else error.restricted_objects)
-    by_kind: dict[str, list[str]] = {}
-    for obj in objects:
-        by_kind.setdefault(str(obj._meta.verbose_name_plural), []).append(f"“{obj}”")
-    parts = []
-    for kind, names in sorted(by_kind.items()):
-        more = f" and {len(names) - _NAMED_AT_MOST} more" if len(names) > _NAMED_AT_MOST else ""
-        parts.append(f"{len(names)} {kind} ({', '.join(names[:_NAMED_AT_MOST])}{more})")
-    return f"It cannot be deleted while it is still cited by {'; '.join(parts)}."
-
-
 def _convert(exc: Exception) -> Exception:
     """Map domain and database errors onto API exceptions before DRF formats them."""
     if isinstance(exc, DjangoValidationError):
@@ -89,8 +75,8 @@ def _convert(exc: Exception) -> Exception:
         return exceptions.ValidationError(detail)
     if isinstance(exc, TargetError):
         return exceptions.ValidationError({"target": [str(exc)]})
-    if isinstance(exc, ProtectedError | RestrictedError):
-        return Conflict(protected_message(exc))
+    if isinstance(exc, RecordInUse):
+        return Conflict(str(exc))
     if isinstance(exc, IntegrityError):
         # A concurrent write won the race for a unique value the serializer checked a moment ago.
         logger.info("API write refused by a database constraint: %s", exc)

@@ -1,10 +1,8 @@
-"""Pure text helpers shared by models, the admin, imports and the API."""
+"""Article URLs: the canonical form that decides whether two links are the same article."""
 
 from __future__ import annotations
 
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
-from django.utils.text import slugify
 
 # Query parameters that only say where a click came from; two links that
 # differ only in these point at the same article.
@@ -45,14 +43,3 @@ def normalize_url(url: str) -> str:
         if not _is_tracking(name) and name.lower() != "amp"
     )
     return urlunsplit(("", host, path, urlencode(query), "")).lstrip("/")
-
-
-def unique_slug(text: str, taken: set[str] | None = None, max_length: int = 200) -> str:
-    """``slugify`` with a numeric suffix when the slug is already in ``taken``."""
-    base = slugify(text, allow_unicode=False)[: max_length - 6].strip("-") or "item"
-    taken = taken or set()
-    slug, counter = base, 2
-    while slug in taken:
-        slug = f"{base}-{counter}"
-        counter += 1
-    return slug

@@ -8,11 +8,13 @@ import unicodedata
 from datetime import date, timedelta
 from difflib import SequenceMatcher
 
+from django.contrib.auth import get_user_model
 from django.db.models import Max, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
-from milestones.models import Announcement, Milestone, Organisation, TargetRevision
+from milestones.models import Announcement, Milestone, Organisation, Person, Relation, TargetRevision
 
 STALE_AFTER = timedelta(days=365)
 SIMILAR_TITLE_RATIO = 0.85
@@ -122,5 +124,54 @@ def reaffirmations(milestone: Milestone, evidence: list | None = None) -> list:
     )
 
 
-def first_claims() -> QuerySet[TargetRevision]:
-    return TargetRevision.objects.filter(old_edtf="")
+def overdue_q(*, today: date) -> Q:
+    """Not final and the window has ended: derived, never stored."""
+    return Q(window_end__lt=today) & ~Q(status__in=Milestone.FINAL_STATUSES)
+
+
+def milestone_deadline_years() -> list[int]:
+    return [day.year for day in Milestone.objects.dates("window_end", "year")]
+
+
+def milestones_for_admin() -> QuerySet[Milestone]:
+    """The admin's milestone list: owner joined, ``last_evidence_on`` annotated."""
+    return with_last_evidence(Milestone.objects.select_related("owner"))
+
+
+def organisations_for_admin() -> QuerySet[Organisation]:
+    return Organisation.objects.select_related("parent")
+
+
+def relations_for_admin() -> QuerySet[Relation]:
+    return Relation.objects.select_related("source", "target")
+
+
+def people_for_admin() -> QuerySet[Person]:
+    return Person.objects.select_related("affiliation")
+
+
+def announcements_for_admin() -> QuerySet[Announcement]:
+    return Announcement.objects.select_related("publisher", "original_source")
+
+
+def announcement_choices() -> QuerySet[Announcement]:
+    return Announcement.objects.select_related("publisher")
+
+
+def revisions_for_admin() -> QuerySet[TargetRevision]:
+    return TargetRevision.objects.select_related("milestone", "moved_by", "recorded_by")
+
+
+def api_tokens() -> QuerySet:
+    return Token.objects.select_related("user").order_by("user__username")
+
+
+def user_by_name(username: str):
+    """The account with this username; ``DoesNotExist`` if there is none."""
+    user_model = get_user_model()
+    return user_model._default_manager.get(**{user_model.USERNAME_FIELD: username})
+
+
+def superuser_exists(*, username: str | None = None) -> bool:
+    users = get_user_model()._default_manager.filter(is_superuser=True)
+    return (users.filter(username=username) if username else users).exists()

@@ -4,8 +4,12 @@ Faces (admin, API, pages, commands, tasks) call these keyword-only functions and
 show the ``ValidationError`` they raise; they never write models themselves.
 """
 
+from .announcements import *  # noqa: F403
 from .beat import *  # noqa: F403
 from .digests import *  # noqa: F403
+from .editors import *  # noqa: F403
 from .milestones import *  # noqa: F403
+from .records import *  # noqa: F403
 from .reminders import *  # noqa: F403
 from .subscriptions import *  # noqa: F403
+from .transfer import *  # noqa: F403

@@ -51,7 +51,7 @@ def editor_digests_schedule(*, today: date, now: datetime | None = None) -> int:
     from django.contrib.auth import get_user_model
 
     from milestones.models import EditorDigest
-    from milestones.services.milestones import EDITORS_GROUP
+    from milestones.services.editors import EDITORS_GROUP
 
     now = now or timezone.now()
     week_of = today - timedelta(days=today.weekday())

@@ -1,31 +1,28 @@
-"""Writes that touch several rows. Admin, API, imports and tasks all come here.
+"""Milestones: every rule about a claim, its target, its status and its evidence.
 
-Functions are keyword-only and atomic; they raise ``ValidationError`` with
-field names so every edge (admin form, API 400, command exit) can show the
-same message.
+The admin, the API, imports and the seed loader all pass raw field values to
+:func:`milestone_save`; it alone decides when a window opens, what a status
+implies for the achieved date, which slug a milestone gets and what counts as
+evidence, so the same input gives the same rows whichever face it came through.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from milestones.domain.targets import Target, TargetError, parse_target
-from milestones.domain.urls import normalize_url
-from milestones.models import Announcement, Milestone, Organisation, Quote, TargetRevision
+from milestones.models import Announcement, Milestone, Organisation, TargetRevision
+from milestones.services.records import record_check, version_check
 from milestones.services.reminders import reminders_cancel_stale
 
-EDITORS_GROUP = "Editors"
-# Curating means every model of this app plus reading its change history;
-# nothing in auth (users, groups), so editors cannot grant themselves more.
-_CURATED_APPS = ("milestones",)
-_EXTRA_PERMISSIONS = (("authtoken", "view_tokenproxy"),)
+_TARGET_COLUMNS = ("target_text", "target_edtf", "target_display", "window_start", "window_end")
+_ACHIEVED_ONLY = "A date achieved is only allowed when the status is achieved."
 
 
 def target_parse(*, text: str, owner: Organisation | None, opened_on: date | None = None) -> Target:
@@ -37,57 +34,158 @@ def target_parse(*, text: str, owner: Organisation | None, opened_on: date | Non
         raise ValidationError({"target_text": str(error)}) from None
 
 
-def _target_key(milestone: Milestone | dict) -> tuple:
-    if isinstance(milestone, dict):
-        return (milestone["target_edtf"], milestone["window_start"], milestone["window_end"])
-    return (milestone.target_edtf, milestone.window_start, milestone.window_end)
+@dataclass
+class MilestoneChange:
+    """What :func:`milestone_check` decided, for :func:`milestone_save` to write."""
+
+    milestone: Milestone
+    target: Target | None
+    moved_by: Announcement | None
+    participants: list | None
+    evidence: list | None
+
+
+def milestone_check(
+    *,
+    milestone: Milestone,
+    data: dict,
+    moved_by: Announcement | None = None,
+    today: date | None = None,
+) -> MilestoneChange:
+    """Apply ``data`` to ``milestone`` in memory and check every rule; nothing is written.
+
+    ``data`` holds model field values plus ``target_text``, ``participants`` and
+    ``evidence``. Raises ``ValidationError`` keyed by field name.
+    """
+    today = today or timezone.localdate()
+    data = dict(data)
+    participants, evidence = _listed(data.pop("participants", None)), _listed(data.pop("evidence", None))
+    stored = _stored_target(milestone)
+    for name, value in data.items():
+        setattr(milestone, name, value)
+    _achieved_on_apply(milestone, data, today)
+    if moved_by is None and milestone.pk is None and evidence:
+        # A new claim was first stated by its earliest source.
+        moved_by = min(evidence, key=lambda a: (a.published_on, a.pk))
+    target = None
+    text = milestone.target_text
+    if text and (stored is None or text != stored["target_text"] or milestone.owner_id != stored["owner_id"]):
+        opened_on = _opened_on(milestone, stored, moved_by, evidence, today)
+        target = target_parse(text=text, owner=_owner(milestone), opened_on=opened_on)
+        milestone.set_target(target)
+    elif stored is not None:
+        _restore_target(milestone, stored)
+    record_check(instance=milestone, exclude=("participants", "evidence"))
+    return MilestoneChange(milestone, target, moved_by, participants, evidence)
+
+
+def _listed(values: Iterable | None) -> list | None:
+    return None if values is None else list(values)
+
+
+def _owner(milestone: Milestone) -> Organisation | None:
+    # In the organisation page's inline the owner is the (maybe unsaved) parent object.
+    try:
+        return milestone.owner
+    except Organisation.DoesNotExist:
+        return None
+
+
+def _stored_target(milestone: Milestone) -> dict | None:
+    if milestone.pk is None:
+        return None
+    return (
+        Milestone.objects.filter(pk=milestone.pk)
+        .values(*_TARGET_COLUMNS, "target_open_start", "owner_id")
+        .first()
+    )
+
+
+def _restore_target(milestone: Milestone, stored: dict) -> None:
+    # The form may have put a blank or re-typed text on the instance; the stored target stands.
+    for name in _TARGET_COLUMNS:
+        setattr(milestone, name, stored[name])
+
+
+def _achieved_on_apply(milestone: Milestone, data: dict, today: date) -> None:
+    """Achieved without a date means today; leaving "achieved" clears the date; a date
+    given for any other status is refused."""
+    if milestone.status == Milestone.Status.ACHIEVED:
+        milestone.achieved_on = milestone.achieved_on or today
+    elif milestone.achieved_on and ("achieved_on" in data or "status" not in data):
+        raise ValidationError({"achieved_on": _ACHIEVED_ONLY})
+    else:
+        milestone.achieved_on = None
+
+
+def _opened_on(milestone, stored, moved_by, evidence, today: date) -> date:
+    """When an open "by …" window starts: the moving announcement's date; else, for a
+    target that already was an open deadline, its stored start; else the earliest
+    evidence; else today."""
+    if moved_by is not None:
+        return moved_by.published_on
+    if stored and stored["target_open_start"]:
+        return stored["window_start"]
+    sources = evidence if evidence is not None else list(milestone.evidence.all()) if milestone.pk else []
+    return min((a.published_on for a in sources), default=today)
 
 
 @transaction.atomic
 def milestone_save(
     *,
-    milestone: Milestone,
-    target: Target | None = None,
+    milestone: Milestone | None = None,
+    data: dict | None = None,
     moved_by: Announcement | None = None,
     recorded_by=None,
+    expected_version: str | None = None,
     note: str = "",
     now: datetime | None = None,
 ) -> Milestone:
-    """Save a milestone (new or changed); a changed target is recorded as a revision.
+    """Create (``milestone=None``) or change a milestone with its links, in one transaction.
 
-    Moving the deadline later marks the milestone delayed unless it is final.
-    The previous row is read ``FOR UPDATE`` so two concurrent edits cannot both
-    record a revision from the same old target.
+    A changed target is recorded as a revision; moving the deadline later marks
+    the milestone delayed unless it is final; the announcement that set or moved
+    the target becomes evidence. The row is locked ``FOR UPDATE`` first, so two
+    concurrent edits cannot both record a revision from the same old target.
     """
     now = now or timezone.now()
+    milestone = milestone or Milestone()
     previous = None
     if milestone.pk:
-        previous = (
-            Milestone.objects.select_for_update()
-            .filter(pk=milestone.pk)
-            .values("target_text", "target_edtf", "target_display", "window_start", "window_end")
-            .first()
-        )
-    if target is not None:
-        milestone.set_target(target)
-    _check_achieved(milestone)
-    changed = previous is None or _target_key(previous) != _target_key(milestone)
-    if previous and changed and milestone.window_end > previous["window_end"] and not milestone.is_final:
+        version_check(instance=milestone, expected=expected_version)
+        previous = Milestone.objects.filter(pk=milestone.pk).values(*_TARGET_COLUMNS).first()
+    change = milestone_check(
+        milestone=milestone, data=data or {}, moved_by=moved_by, today=timezone.localdate(now)
+    )
+    if previous and change.target and _later(change.target, previous) and not milestone.is_final:
         milestone.status = Milestone.Status.DELAYED
     milestone.save()
-    if changed:
-        _record_revision(milestone, previous, moved_by=moved_by, recorded_by=recorded_by, note=note, now=now)
+    if change.participants is not None:
+        milestone.participants.set(change.participants)
+    if change.evidence is not None:
+        milestone.evidence.set(change.evidence)
+    if change.target and (previous is None or _moved(change.target, previous)):
+        if change.moved_by is not None:
+            milestone.evidence.add(change.moved_by)
+        _revision_record(milestone, previous, change.moved_by, recorded_by, note, now)
         if previous:  # reminders still pending for the old window no longer apply
             reminders_cancel_stale(milestone=milestone, now=now)
     return milestone
 
 
-def _check_achieved(milestone: Milestone) -> None:
-    if milestone.achieved_on and milestone.status != Milestone.Status.ACHIEVED:
-        raise ValidationError({"achieved_on": "A date achieved is only allowed when the status is achieved."})
+def _later(target: Target, previous: dict) -> bool:
+    return target.end > previous["window_end"]
 
 
-def _record_revision(milestone, previous, *, moved_by, recorded_by, note, now) -> TargetRevision:
+def _moved(target: Target, previous: dict) -> bool:
+    return (target.edtf, target.start, target.end) != (
+        previous["target_edtf"],
+        previous["window_start"],
+        previous["window_end"],
+    )
+
+
+def _revision_record(milestone, previous, moved_by, recorded_by, note, now) -> TargetRevision:
     old = previous or {}
     return TargetRevision.objects.create(
         milestone=milestone,
@@ -118,21 +216,15 @@ def milestone_reschedule(
     now: datetime | None = None,
 ) -> Milestone:
     """Move a milestone's target to what ``target_text`` says (a phrase or EDTF)."""
-    opened_on = moved_by.published_on if moved_by else _opened_on(milestone)
-    target = target_parse(text=target_text, owner=milestone.owner, opened_on=opened_on)
     return milestone_save(
-        milestone=milestone, target=target, moved_by=moved_by, recorded_by=recorded_by, now=now
+        milestone=milestone,
+        data={"target_text": target_text},
+        moved_by=moved_by,
+        recorded_by=recorded_by,
+        now=now,
     )
 
 
-def _opened_on(milestone: Milestone) -> date | None:
-    """When an open "by …" deadline started: kept from the stored window when it was one."""
-    if milestone.pk and milestone.target_open_start:
-        return milestone.window_start
-    return None
-
-
-@transaction.atomic
 def milestone_set_status(
     *,
     milestone: Milestone,
@@ -145,15 +237,10 @@ def milestone_set_status(
         raise ValidationError(
             {"status": f"'{status}' is not a status; choose one of {', '.join(Milestone.Status.values)}."}
         )
-    if status == Milestone.Status.ACHIEVED:
-        milestone.achieved_on = achieved_on or milestone.achieved_on or today or timezone.localdate()
-    elif achieved_on:
-        raise ValidationError({"achieved_on": "A date achieved is only allowed when the status is achieved."})
-    else:
-        milestone.achieved_on = None
-    milestone.status = status
-    milestone.save(update_fields=["status", "achieved_on", "updated_at"])
-    return milestone
+    data = {"status": status, **({"achieved_on": achieved_on} if achieved_on else {})}
+    if status == Milestone.Status.ACHIEVED and not achieved_on:
+        data["achieved_on"] = milestone.achieved_on or today
+    return milestone_save(milestone=milestone, data=data)
 
 
 def milestones_set_status(*, milestones: Iterable[Milestone], status: str, today: date | None = None) -> int:
@@ -164,117 +251,3 @@ def milestones_set_status(*, milestones: Iterable[Milestone], status: str, today
             milestone_set_status(milestone=milestone, status=status, today=today)
             count += 1
     return count
-
-
-def announcement_url_check(*, url: str, exclude_pk: int | None = None) -> None:
-    """Refuse a URL that normalises to one already recorded, naming the existing announcement."""
-    existing = Announcement.objects.filter(url_normalized=normalize_url(url))
-    if exclude_pk:
-        existing = existing.exclude(pk=exclude_pk)
-    duplicate = existing.only("title", "published_on").first()
-    if duplicate:
-        raise ValidationError(
-            {"url": f"This article is already recorded as “{duplicate.title}” ({duplicate.published_on})."}
-        )
-
-
-def editors_group_ensure(*, using: str = "default") -> Group:
-    """Create or refresh the Editors group with exactly the curation permissions. Idempotent."""
-    group, _ = Group.objects.using(using).get_or_create(name=EDITORS_GROUP)
-    extra = Q()
-    for app_label, codename in _EXTRA_PERMISSIONS:
-        extra |= Q(content_type__app_label=app_label, codename=codename)
-    permissions = (
-        Permission.objects.using(using)
-        .filter(Q(content_type__app_label__in=_CURATED_APPS) | extra)
-        # History and target revisions are written by the app itself, only read by people.
-        .exclude(
-            Q(content_type__model__startswith="historical") | Q(content_type__model="targetrevision"),
-            ~Q(codename__startswith="view_"),
-        )
-    )
-    group.permissions.set(permissions)
-    return group
-
-
-# --- REST API writes (issue 3) -------------------------------------------------
-
-
-@transaction.atomic
-def record_save(*, instance, many: dict[str, Iterable] | None = None):
-    """Validate (fields, uniques, check constraints) and save any curated record, then set its
-    many-to-many links. For models without a richer service of their own (organisations,
-    relations, people, publishers)."""
-    many = many or {}
-    # Non-editable fields (region, url_normalized) are derived in Model.save(), so still empty here.
-    derived = [field.name for field in instance._meta.fields if not field.editable]
-    instance.full_clean(exclude=[*many, *derived])
-    instance.save()
-    for name, values in many.items():
-        getattr(instance, name).set(values)
-    return instance
-
-
-@transaction.atomic
-def milestone_write(
-    *,
-    milestone: Milestone,
-    target: Target | None = None,
-    moved_by: Announcement | None = None,
-    participants: Iterable[Organisation] | None = None,
-    evidence: Iterable[Announcement] | None = None,
-    recorded_by=None,
-    now: datetime | None = None,
-) -> Milestone:
-    """Create or change a milestone with its links in one transaction (the API's path).
-
-    Achieving without a date means today, as in :func:`milestone_set_status`; a
-    changed target is recorded as a revision by :func:`milestone_save`.
-    """
-    if milestone.status == Milestone.Status.ACHIEVED and milestone.achieved_on is None:
-        milestone.achieved_on = timezone.localdate(now)
-    milestone_save(milestone=milestone, target=target, moved_by=moved_by, recorded_by=recorded_by, now=now)
-    if participants is not None:
-        milestone.participants.set(participants)
-    if evidence is not None:
-        milestone.evidence.set(evidence)
-    return milestone
-
-
-@transaction.atomic
-def announcement_write(
-    *,
-    announcement: Announcement,
-    organisations: Iterable[Organisation] | None = None,
-    quotes: list[dict] | None = None,
-) -> Announcement:
-    """Save an announcement, its organisations and (when given) its quotes, replacing the old ones."""
-    announcement_url_check(url=announcement.url, exclude_pk=announcement.pk)
-    record_save(instance=announcement)
-    if organisations is not None:
-        announcement.organisations.set(organisations)
-    if quotes is not None:
-        announcement.quotes.all().delete()
-        Quote.objects.bulk_create(
-            Quote(announcement=announcement, position=quote.pop("position", index), **quote)
-            for index, quote in enumerate(dict(q) for q in quotes)
-        )
-    return announcement
-
-
-def _citing_evidence(announcement: Announcement) -> list:
-    return [*announcement.milestones.all(), *announcement.relations.all()]
-
-
-@transaction.atomic
-def record_delete(*, instance) -> None:
-    """Delete a record unless something still cites it (``ProtectedError`` names what does).
-
-    An announcement that is a milestone's or relation's evidence counts as cited too:
-    the database would silently drop those links, and with them the proof.
-    """
-    if isinstance(instance, Announcement):
-        citing = _citing_evidence(instance)
-        if citing:
-            raise ProtectedError(f"{instance} is evidence for other records", set(citing))
-    instance.delete()

@@ -33,6 +33,7 @@ from milestones import mail
 from milestones.domain import schedule as reminders
 from milestones.http import site_url
 from milestones.models import Milestone, Reminder, Subscription
+from milestones.services.queue import task_enqueue
 from milestones.services.subscriptions import unsubscribe_url
 
 log = logging.getLogger(__name__)
@@ -135,15 +136,13 @@ def _claimable(now: datetime) -> Q:
 
 def reminders_enqueue_sends(*, now: datetime | None = None) -> int:
     """Enqueue (after commit) enough send tasks for every address with claimable rows."""
-    from milestones.tasks import reminders_send_batch
-
     now = now or timezone.now()
     addresses = (
         Reminder.objects.filter(_claimable(now)).order_by().values("subscription__email").distinct().count()
     )
     batches = min(settings.REMINDER_MAX_BATCHES, -(-addresses // settings.REMINDER_BATCH_SIZE))
     for _ in range(batches):
-        transaction.on_commit(lambda: reminders_send_batch.apply_async(queue=settings.REMINDER_QUEUE))
+        transaction.on_commit(lambda: task_enqueue("reminders_send_batch", queue=settings.REMINDER_QUEUE))
     return batches
 
 

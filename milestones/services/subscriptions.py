@@ -16,6 +16,7 @@ from milestones import mail
 from milestones.domain import schedule as reminders
 from milestones.http import site_url
 from milestones.models import Milestone, Organisation, Reminder, Subscription
+from milestones.services.queue import task_enqueue
 
 log = logging.getLogger(__name__)
 
@@ -89,10 +90,8 @@ def subscription_request(
 
 def _enqueue_confirmation(subscription_id: int) -> None:
     """Best effort: with the broker down the request stays recorded and the next tick sends it."""
-    from milestones.tasks import subscription_confirmation_send
-
     try:
-        subscription_confirmation_send.delay(subscription_id, [])
+        task_enqueue("subscription_confirmation_send", subscription_id, [])
     except Exception as error:  # kombu raises several kinds of connection errors
         log.warning("confirmation for subscription %s left to the next tick: %s", subscription_id, error)
 
@@ -153,8 +152,6 @@ def subscription_confirmation_send(*, subscription_id: int, kinds: list[str] | N
 
 def subscription_confirmations_send_pending(*, now: datetime | None = None) -> int:
     """Send confirmations whose task never ran (broker down at request time)."""
-    from milestones.tasks import subscription_confirmation_send
-
     now = now or timezone.now()
     # Leave a minute for the normal path, so a healthy system never sends twice.
     stale = now - timedelta(seconds=settings.CONFIRMATION_GRACE_SECONDS)
@@ -162,7 +159,9 @@ def subscription_confirmations_send_pending(*, now: datetime | None = None) -> i
         Subscription.objects.filter(confirmation_requested_at__lte=stale).values_list("pk", flat=True)[:500]
     )
     for subscription_id in pending:
-        transaction.on_commit(lambda pk=subscription_id: subscription_confirmation_send.delay(pk, []))
+        transaction.on_commit(
+            lambda pk=subscription_id: task_enqueue("subscription_confirmation_send", pk, [])
+        )
     return len(pending)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
-from rest_framework.authtoken.models import Token
+
+from milestones import selectors, services
 
 
 class Command(BaseCommand):
@@ -22,24 +22,21 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options) -> None:
         if action == "list":
-            for token in Token.objects.select_related("user").order_by("user__username"):
+            for token in selectors.api_tokens():
                 self.stdout.write(f"{token.user.get_username()}\tcreated {token.created:%Y-%m-%d %H:%M}")
             return
         user = self._user(options["username"])
         if action == "revoke":
-            deleted, _ = Token.objects.filter(user=user).delete()
-            self.stdout.write("Token revoked." if deleted else "The user had no token.")
+            revoked = services.api_token_revoke(user=user)
+            self.stdout.write("Token revoked." if revoked else "The user had no token.")
             return
-        with transaction.atomic():
-            if options["rotate"]:
-                Token.objects.filter(user=user).delete()
-            token, _ = Token.objects.get_or_create(user=user)
+        token = services.api_token_create(user=user, rotate=options["rotate"])
         if not user.has_perm("milestones.change_milestone"):
             self.stderr.write(f"Note: {user.get_username()} is not an editor; the token can only read.")
         self.stdout.write(token.key)
 
     def _user(self, username: str):
         try:
-            return get_user_model().objects.get(**{get_user_model().USERNAME_FIELD: username})
+            return selectors.user_by_name(username)
         except get_user_model().DoesNotExist:
             raise CommandError(f"No user named {username!r}; create one first (createsuperuser).") from None

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import secrets
-
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+from milestones import selectors, services
 
 
 class Command(BaseCommand):
@@ -17,13 +16,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, username: str, **options) -> None:
         password_file = settings.VAR_DIR / "admin-password.txt"
-        users = get_user_model().objects
-        if not users.filter(is_superuser=True).exists():
-            password = secrets.token_urlsafe(12)
-            users.create_superuser(username=username, email="", password=password)
+        password = services.admin_ensure(username=username)
+        if password:
             password_file.write_text(password + "\n")
             password_file.chmod(0o600)
-        if password_file.exists() and users.filter(username=username, is_superuser=True).exists():
+        if password_file.exists() and selectors.superuser_exists(username=username):
             password = password_file.read_text().strip()
             self.stdout.write(
                 self.style.SUCCESS(f"Admin login: {username} / {password}  (http://127.0.0.1:8000/admin/)")

@@ -10,7 +10,6 @@ their passwords are not part of the export.
 from __future__ import annotations
 
 import datetime
-from itertools import chain
 from pathlib import Path
 
 from django.core import serializers
@@ -18,38 +17,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 
-from milestones.models import (
-    Announcement,
-    Milestone,
-    Organisation,
-    Person,
-    Publisher,
-    Quote,
-    Relation,
-    Reminder,
-    Subscription,
-    TargetRevision,
+from milestones.selectors.exports import (
+    CURATED_MODELS,
+    HISTORY_MODELS,
+    export_counts,
+    export_rows,
+    exported_models,
 )
 
-# In dependency order. Reminders travel with subscriptions: without their
-# "sent" rows a restored database would mail the last days' reminders again.
-CURATED_MODELS = [
-    Organisation,
-    Relation,
-    Person,
-    Publisher,
-    Announcement,
-    Quote,
-    Milestone,
-    TargetRevision,
-    Subscription,
-    Reminder,
-]
-HISTORY_MODELS = [model.history.model for model in CURATED_MODELS if hasattr(model, "history")]
-
-
-def exported_models(*, with_history: bool = True) -> list:
-    return [*CURATED_MODELS, *(HISTORY_MODELS if with_history else [])]
+__all__ = ["CURATED_MODELS", "HISTORY_MODELS", "exported_models"]
 
 
 class ExactJSONEncoder(DjangoJSONEncoder):
@@ -76,7 +52,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             if outermost:  # the isolation level can only be chosen before a transaction's first query
                 self._snapshot()
-            counts = {model._meta.label: model._default_manager.count() for model in models}
+            counts = export_counts(models)
             if output == "-":
                 self.stdout.ending = None  # the serializer writes the JSON in pieces
                 self._write(models, self.stdout, indent)
@@ -90,10 +66,9 @@ class Command(BaseCommand):
 
     @staticmethod
     def _write(models: list, stream, indent: int | None) -> None:
-        querysets = (model._default_manager.order_by("pk").iterator(chunk_size=2000) for model in models)
         serializers.serialize(
             "json",
-            chain.from_iterable(querysets),
+            export_rows(models),
             stream=stream,
             indent=indent,
             use_natural_foreign_keys=True,

@@ -13,15 +13,7 @@ from django.db import transaction
 from django.db.models import Model
 
 from milestones import services
-from milestones.models import (
-    Announcement,
-    Milestone,
-    Organisation,
-    Person,
-    Publisher,
-    Quote,
-    Relation,
-)
+from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, Relation
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "seed" / "casip.json"
 
@@ -60,19 +52,28 @@ class SeedLoader:
         elif changed:
             counts[1] += 1
 
-    def upsert(self, model: type[Model], lookup: dict, values: dict, kind: str) -> Model:
-        """Create, or update only the fields that differ (so a re-run writes nothing)."""
+    def upsert(
+        self, model: type[Model], lookup: dict, values: dict, kind: str, many: dict | None = None
+    ) -> Model:
+        """Create, or update only what differs (so a re-run writes nothing), through the services."""
         obj = model.objects.filter(**lookup).first()
         created = obj is None
         obj = obj or model(**lookup)
-        changed = [name for name, value in values.items() if created or getattr(obj, name) != value]
-        for name in changed:
-            setattr(obj, name, values[name])
-        if created or changed:
-            obj.full_clean()
-            obj.save()
-        self._count(kind, created, bool(changed))
+        changed = {name: value for name, value in values.items() if created or getattr(obj, name) != value}
+        many = {name: items for name, items in (many or {}).items() if created or _differs(obj, name, items)}
+        if created or changed or many:
+            self.save(obj, changed, many)
+        self._count(kind, created, bool(changed or many))
         return obj
+
+    def save(self, obj: Model, data: dict, many: dict) -> None:
+        if isinstance(obj, Milestone):
+            services.milestone_save(milestone=obj, data={**data, **many})
+        elif isinstance(obj, Announcement):
+            quotes = many.pop("quotes", None)
+            services.announcement_save(announcement=obj, data={**data, **many}, quotes=quotes)
+        else:
+            services.record_save(instance=obj, data=data, many=many)
 
     def load(self) -> dict[str, list[int]]:
         publishers = {p["slug"]: self._publisher(p) for p in self.data["publishers"]}
@@ -127,17 +128,17 @@ class SeedLoader:
             "paywalled": row.get("paywalled", False),
             "summary": row.get("summary", ""),
         }
-        announcement = self.upsert(Announcement, {"slug": row["slug"]}, values, "announcements")
-        _set_m2m(announcement.organisations, [organisations[s] for s in row.get("organisations", [])])
-        for position, quote in enumerate(row.get("quotes", [])):
-            lookup = {"announcement": announcement, "position": position}
-            values = {
-                "speaker": people[quote["speaker"]],
-                "text": quote["text"],
-                "occasion": quote.get("occasion", ""),
+        quotes = [
+            {
+                "speaker": people[q["speaker"]],
+                "text": q["text"],
+                "occasion": q.get("occasion", ""),
+                "position": i,
             }
-            self.upsert(Quote, lookup, values, "quotes")
-        return announcement
+            for i, q in enumerate(row.get("quotes", []))
+        ]
+        many = {"organisations": [organisations[s] for s in row.get("organisations", [])], "quotes": quotes}
+        return self.upsert(Announcement, {"slug": row["slug"]}, values, "announcements", many)
 
     def _relation(self, row, organisations, default_evidence) -> Relation:
         lookup = {
@@ -146,45 +147,31 @@ class SeedLoader:
             "kind": row["kind"],
         }
         values = {"role": row.get("role", ""), "note": row.get("note", "")}
-        relation = self.upsert(Relation, lookup, values, "relations")
-        _set_m2m(relation.evidence, default_evidence)
-        return relation
+        return self.upsert(Relation, lookup, values, "relations", {"evidence": default_evidence})
 
     def _milestone(self, row, organisations, announcements, default_evidence) -> Milestone:
-        owner = organisations[row["owner"]]
-        evidence = [announcements[s] for s in row["evidence"]] if "evidence" in row else default_evidence
-        opened_on = min((a.published_on for a in evidence), default=None)
-        target = services.target_parse(text=row["target"], owner=owner, opened_on=opened_on)
-        milestone = Milestone.objects.filter(slug=row["slug"]).first()
-        created = milestone is None
-        milestone = milestone or Milestone(slug=row["slug"])
         values = {
             "title": row["title"],
-            "owner": owner,
+            "owner": organisations[row["owner"]],
             "category": row["category"],
             "technology": row.get("technology", Milestone.Technology.ALL_SOLID_STATE),
             "description": row.get("description", ""),
             "status": row.get("status", Milestone.Status.ANNOUNCED),
             "claim_strength": row.get("claim_strength", Milestone.ClaimStrength.UNSTATED),
             "semi_solid_called_solid_state": row.get("semi_solid_called_solid_state", False),
+            "target_text": row["target"],
         }
-        changed = [name for name, value in values.items() if getattr(milestone, name, None) != value]
-        target_changed = created or milestone.target_edtf != target.edtf or milestone.window_end != target.end
-        for name in changed:
-            setattr(milestone, name, values[name])
-        if created or changed or target_changed:
-            services.milestone_save(
-                milestone=milestone,
-                target=target if target_changed else None,
-                moved_by=evidence[0] if evidence else None,
-            )
-        self._count("milestones", created, bool(changed) or target_changed)
-        _set_m2m(milestone.participants, [organisations[s] for s in row.get("participants", [])])
-        _set_m2m(milestone.evidence, evidence)
-        return milestone
+        evidence = [announcements[s] for s in row["evidence"]] if "evidence" in row else default_evidence
+        many = {"participants": [organisations[s] for s in row.get("participants", [])], "evidence": evidence}
+        return self.upsert(Milestone, {"slug": row["slug"]}, values, "milestones", many)
 
 
-def _set_m2m(manager, objects: list) -> None:
-    """Replace a many-to-many set only when it differs."""
-    if set(manager.values_list("pk", flat=True)) != {o.pk for o in objects}:
-        manager.set(objects)
+def _differs(obj: Model, name: str, items: list) -> bool:
+    if name == "quotes":
+        stored = list(obj.quotes.values("speaker_id", "text", "occasion", "position"))
+        wanted = [
+            {"speaker_id": q["speaker"].pk, **{k: q[k] for k in ("text", "occasion", "position")}}
+            for q in items
+        ]
+        return stored != wanted
+    return set(getattr(obj, name).values_list("pk", flat=True)) != {item.pk for item in items}
