@@ -41,7 +41,7 @@ API_PATH = "/api/v1/milestones/?page_size=100"
 BASELINE_PATH = "/bench/baseline-milestones/?page_size=100"
 
 
-def build(rng: random.Random, rebuild: bool) -> None:
+def build(rng: random.Random, rebuild: bool, scale: float) -> None:
     import django
 
     django.setup()
@@ -49,14 +49,19 @@ def build(rng: random.Random, rebuild: bool) -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from milestones.domain.targets import parse_target
     from milestones.models import Announcement, Milestone, Organisation, Publisher, TargetRevision
     from milestones.models import region_for_country as region
-    from milestones.domain.targets import parse_target
 
     if connection.vendor != "postgresql":
         sys.exit("bench/api.py needs PostgreSQL: set DATABASE_URL=postgres://…")
     call_command("migrate", verbosity=0)
-    present = Milestone.objects.count() >= MILESTONES and Announcement.objects.count() >= ANNOUNCEMENTS
+    organisations, announcement_count, milestone_count = (
+        max(50, int(n * scale)) for n in (ORGANISATIONS, ANNOUNCEMENTS, MILESTONES)
+    )
+    present = (
+        Milestone.objects.count() == milestone_count and Announcement.objects.count() == announcement_count
+    )
     if present and not rebuild:
         print("data set present (use --rebuild to recreate)")
         return
@@ -70,7 +75,7 @@ def build(rng: random.Random, rebuild: bool) -> None:
             Publisher(name=f"Publisher {i}", slug=f"publisher-{i}") for i in range(200)
         )
         orgs = []
-        for i in range(ORGANISATIONS):
+        for i in range(organisations):
             country = rng.choice(countries)
             orgs.append(
                 Organisation(
@@ -96,7 +101,7 @@ def build(rng: random.Random, rebuild: bool) -> None:
                     paywalled=rng.random() < 0.3,
                     summary="A long enough summary of what was said. " * 4,
                 )
-                for i in range(ANNOUNCEMENTS)
+                for i in range(announcement_count)
             ),
             batch_size=2000,
         )
@@ -110,7 +115,7 @@ def build(rng: random.Random, rebuild: bool) -> None:
             batch_size=5000,
         )
         milestones, histories = [], []
-        for i in range(MILESTONES):
+        for i in range(milestone_count):
             owner = rng.choice(orgs)
             texts = []
             year = rng.randint(2024, 2032)
@@ -174,8 +179,8 @@ def build(rng: random.Random, rebuild: bool) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(
-        f"built in {time.perf_counter() - started:.1f}s: {ORGANISATIONS} organisations, "
-        f"{ANNOUNCEMENTS} announcements, {MILESTONES} milestones, {len(revisions)} revisions"
+        f"built in {time.perf_counter() - started:.1f}s: {organisations} organisations, "
+        f"{announcement_count} announcements, {milestone_count} milestones, {len(revisions)} revisions"
     )
 
 
@@ -259,24 +264,27 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--per-round", type=int, default=30)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="data set size as a fraction (0.2: 2,000 milestones)"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         sys.exit(
             "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssb_bench (the bench owns that database)"
         )
     rng = random.Random(20240213)
-    build(rng, rebuild=args.rebuild)
+    build(rng, rebuild=args.rebuild, scale=args.scale)
     port = free_port()
     server = serve(port, args.workers)
     try:
         client = Client(port)
-        api_rows = [r["slug"] for r in json.loads(client.get(API_PATH)[1])["results"]]
-        base_rows = [r["slug"] for r in json.loads(client.get(BASELINE_PATH)[1])["results"]]
-        assert api_rows == base_rows and len(api_rows) == 100, "the baseline must return the same rows"
+        api_rows = json.loads(client.get(API_PATH)[1])["results"]
+        base_rows = json.loads(client.get(BASELINE_PATH)[1])["results"]
+        assert len(api_rows) == 100 and api_rows == base_rows, "the baseline must return the same JSON"
         for _ in range(10):  # warm both workers' caches and connections
             client.get(API_PATH), client.get(BASELINE_PATH)
         api_rps, base_rps = throughput(client, args.rounds, args.per_round)
-        deep = deep_cursor(client, depth_rows=9_000)
+        deep = deep_cursor(client, depth_rows=int(MILESTONES * args.scale * 0.9))
         first_ms, deep_ms = median_ms(client, API_PATH, 30), median_ms(client, deep, 30)
     finally:
         server.terminate()

@@ -1,7 +1,9 @@
-"""The app's URLs plus ``/bench/baseline-milestones/``: the same rows and shape as the API's
-milestone list, built from ``values()`` and encoded with orjson, with no serializer at all."""
+"""The app's URLs plus ``/bench/baseline-milestones/``: the same rows and JSON as the API's
+milestone list (bench/api.py compares them), built from ``values()`` and encoded with orjson,
+with no serializer at all."""
 
 from collections import defaultdict
+from datetime import timedelta
 
 import orjson
 from django.http import HttpRequest, HttpResponse
@@ -21,7 +23,7 @@ def _org(origin: str, row: dict, prefix: str = "") -> dict:
         "name": row[f"{prefix}name"],
         "country": row[f"{prefix}country"],
         "region": row[f"{prefix}region"],
-        "url": f"{origin}/api/v1/organizations/{slug}/",
+        "url": f"{origin}/api/v1/organisations/{slug}/",
         "page_url": f"{origin}/organisations/{slug}/",
     }
 
@@ -38,6 +40,8 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
             "category",
             "technology",
             "electrolyte",
+            "claim_strength",
+            "semi_solid_called_solid_state",
             "status",
             "achieved_on",
             "description",
@@ -54,14 +58,16 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
     )
     ids = [row["id"] for row in rows]
     participants = defaultdict(list)
-    for link in Milestone.participants.through.objects.filter(milestone_id__in=ids).values(
-        "milestone_id", *(f"organisation__{field}" for field in _ORG)
+    for link in (
+        Milestone.participants.through.objects.filter(milestone_id__in=ids)
+        .order_by("organisation__name", "organisation_id")
+        .values("milestone_id", *(f"organisation__{field}" for field in _ORG))
     ):
         participants[link["milestone_id"]].append(_org(origin, link, "organisation__"))
     evidence = defaultdict(list)
     for link in (
         Milestone.evidence.through.objects.filter(milestone_id__in=ids)
-        .order_by("announcement__published_on")
+        .order_by("announcement__published_on", "announcement_id")
         .values(
             "milestone_id",
             "announcement__slug",
@@ -90,36 +96,45 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
                 "page_url": f"{origin}/announcements/{slug}/",
             }
         )
-    results = [
-        {
-            "url": f"{origin}/api/v1/milestones/{row['slug']}/",
-            "page_url": f"{origin}/milestones/{row['slug']}/",
-            "slug": row["slug"],
-            "title": row["title"],
-            "owner": _org(origin, row, "owner__"),
-            "participants": participants[row["id"]],
-            "category": row["category"],
-            "technology": row["technology"],
-            "electrolyte": row["electrolyte"],
-            "target": {
-                "edtf": row["target_edtf"],
-                "text": row["target_text"],
-                "display": row["target_display"],
-                "start": row["window_start"],
-                "end": row["window_end"],
-                "approximate": row["target_approximate"],
-            },
-            "status": row["status"],
-            "overdue": row["status"] not in Milestone.FINAL_STATUSES and row["window_end"] < today,
-            "achieved_on": row["achieved_on"],
-            "evidence": evidence[row["id"]],
-            "description": row["description"],
-            "created_at": row["created_at"],
-            "updated_at": row["updated_at"],
-        }
-        for row in rows
-    ]
-    body = orjson.dumps({"next": None, "previous": None, "results": results})
+    stale_before = today - timedelta(days=365)
+    results = []
+    for row in rows:
+        final = row["status"] in Milestone.FINAL_STATUSES
+        found = evidence[row["id"]]
+        last = max((e["published_on"] for e in found), default=timezone.localtime(row["created_at"]).date())
+        results.append(
+            {
+                "url": f"{origin}/api/v1/milestones/{row['slug']}/",
+                "page_url": f"{origin}/milestones/{row['slug']}/",
+                "slug": row["slug"],
+                "title": row["title"],
+                "owner": _org(origin, row, "owner__"),
+                "participants": participants[row["id"]],
+                "category": row["category"],
+                "technology": row["technology"],
+                "electrolyte": row["electrolyte"],
+                "claim_strength": row["claim_strength"],
+                "semi_solid_called_solid_state": row["semi_solid_called_solid_state"],
+                "target": {
+                    "edtf": row["target_edtf"],
+                    "text": row["target_text"],
+                    "display": row["target_display"],
+                    "start": row["window_start"],
+                    "end": row["window_end"],
+                    "approximate": row["target_approximate"],
+                },
+                "status": row["status"],
+                "overdue": not final and row["window_end"] < today,
+                "achieved_on": row["achieved_on"],
+                "evidence": found,
+                "last_evidence_on": last,
+                "stale": not final and last < stale_before,
+                "description": row["description"],
+                "created_at": timezone.localtime(row["created_at"]),
+                "updated_at": timezone.localtime(row["updated_at"]),
+            }
+        )
+    body = orjson.dumps({"next": None, "previous": None, "results": results}, option=orjson.OPT_UTC_Z)
     return HttpResponse(body, content_type="application/json")
 
 

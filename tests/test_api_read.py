@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from milestones import services
 from milestones.models import Milestone, Organisation, Relation
-from tests.api_support import API, populate, relaxed_throttle  # noqa: F401
+from tests.api_support import API, populate, relaxed_throttle, send, token_client  # noqa: F401
 from tests.factories import AnnouncementFactory, OrganisationFactory, PublisherFactory, make_milestone
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_throttle")]
@@ -32,7 +32,7 @@ def slugs(response) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "resource", ["organizations", "relations", "people", "publishers", "announcements", "milestones"]
+    "resource", ["organisations", "relations", "people", "publishers", "announcements", "milestones"]
 )
 def test_every_list_links_each_row_to_itself(client, seed, resource):
     rows = results(client.get(f"{API}/{resource}/"))
@@ -51,7 +51,7 @@ def test_milestone_carries_summaries_target_and_page_link(client, seed):
         "name": "Nissan",
         "country": "JP",
         "region": "japan",
-        "url": "http://testserver/api/v1/organizations/nissan/",
+        "url": "http://testserver/api/v1/organisations/nissan/",
         "page_url": "http://testserver/organisations/nissan/",
     }
     assert milestone["target"] == {
@@ -93,11 +93,11 @@ def test_announcement_has_its_quotes_with_speakers(client, seed):
 
 
 def test_organisation_carries_parent_aliases_fiscal_year_and_track_record(client, seed):
-    findreams = client.get(f"{API}/organizations/findreams-battery/").json()
+    findreams = client.get(f"{API}/organisations/findreams-battery/").json()
     assert findreams["parent"]["slug"] == "byd"
-    byd = client.get(f"{API}/organizations/byd/").json()
+    byd = client.get(f"{API}/organisations/byd/").json()
     assert "比亚迪" in byd["aliases"]
-    nissan = client.get(f"{API}/organizations/nissan/").json()
+    nissan = client.get(f"{API}/organisations/nissan/").json()
     assert nissan["fiscal_year_start_month"] == 4
     assert set(nissan["track_record"]) == {
         "achieved_on_time",
@@ -114,7 +114,7 @@ def test_track_record_counts_slips_and_outcomes(client, db):
     services.milestone_reschedule(milestone=slipping, target_text="2028")
     make_milestone(owner=owner, target="2025", status="achieved", achieved_on=date(2025, 6, 1))
     make_milestone(owner=owner, target="2024", status="missed")
-    listed = results(client.get(f"{API}/organizations/?q=slipco"))[0]["track_record"]
+    listed = results(client.get(f"{API}/organisations/?q=slipco"))[0]["track_record"]
     assert listed == {
         "achieved_on_time": 1,
         "achieved_late": 0,
@@ -131,8 +131,8 @@ def test_unknown_slug_is_a_json_404(client, db):
 
 
 def test_unchanged_detail_answers_304_to_if_none_match(client, seed):
-    first = client.get(f"{API}/organizations/catl/")
-    again = client.get(f"{API}/organizations/catl/", HTTP_IF_NONE_MATCH=first["ETag"])
+    first = client.get(f"{API}/organisations/catl/")
+    again = client.get(f"{API}/organisations/catl/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert again["ETag"] == first["ETag"]
 
@@ -230,13 +230,13 @@ def test_announcement_filters(client, db):
 
 
 def test_organisation_filters(client, seed):
-    members = set(slugs(client.get(f"{API}/organizations/?member_of=casip")))
+    members = set(slugs(client.get(f"{API}/organisations/?member_of=casip")))
     assert {"catl", "calb", "byd"} <= members
     assert "toyota" not in members
-    assert set(slugs(client.get(f"{API}/organizations/?q=比亚迪"))) == {"byd"}
-    assert "toyota" in slugs(client.get(f"{API}/organizations/?country=JP&kind=automaker"))
-    assert set(slugs(client.get(f"{API}/organizations/?region=japan"))) >= {"toyota", "nissan"}
-    names = [row["name"] for row in results(client.get(f"{API}/organizations/?ordering=-name"))]
+    assert set(slugs(client.get(f"{API}/organisations/?q=比亚迪"))) == {"byd"}
+    assert "toyota" in slugs(client.get(f"{API}/organisations/?country=JP&kind=automaker"))
+    assert set(slugs(client.get(f"{API}/organisations/?region=japan"))) >= {"toyota", "nissan"}
+    names = [row["name"] for row in results(client.get(f"{API}/organisations/?ordering=-name"))]
     assert names == sorted(names, reverse=True)
 
 
@@ -279,19 +279,19 @@ def test_cursor_is_stable_under_inserts_and_goes_back(client, db):
 
 
 def test_page_size_is_capped_at_500(client, db):
-    assert client.get(f"{API}/organizations/?page_size=501").status_code == 400
-    assert client.get(f"{API}/organizations/?page_size=500").status_code == 200
+    assert client.get(f"{API}/organisations/?page_size=501").status_code == 400
+    assert client.get(f"{API}/organisations/?page_size=500").status_code == 200
 
 
 def test_default_page_is_fifty_rows(client, db):
     populate(51)
-    body = client.get(f"{API}/organizations/").json()
+    body = client.get(f"{API}/organisations/").json()
     assert len(body["results"]) == 50
     assert body["next"]
 
 
 @pytest.mark.parametrize(
-    "resource", ["milestones", "announcements", "organizations", "relations", "people", "publishers"]
+    "resource", ["milestones", "announcements", "organisations", "relations", "people", "publishers"]
 )
 def test_list_query_count_is_constant_and_small(client, db, resource):
     populate(100)
@@ -389,7 +389,7 @@ def test_malformed_as_of_is_a_400(client, db):
 
 def test_kind_choices_in_filter_match_the_model(client, db):
     for kind in Organisation.Kind.values:
-        assert client.get(f"{API}/organizations/?kind={kind}").status_code == 200
+        assert client.get(f"{API}/organisations/?kind={kind}").status_code == 200
 
 
 def test_csv_export_query_count_does_not_grow_with_rows(client, db):
@@ -406,7 +406,47 @@ def test_csv_export_query_count_does_not_grow_with_rows(client, db):
 
 
 def test_head_gives_the_etag_without_a_body(client, seed):
-    head = client.head(f"{API}/organizations/catl/")
+    head = client.head(f"{API}/organisations/catl/")
     assert head.status_code == 200
     assert head.content == b""
-    assert head["ETag"] == client.get(f"{API}/organizations/catl/")["ETag"]
+    assert head["ETag"] == client.get(f"{API}/organisations/catl/")["ETag"]
+
+
+# --- the old spelling --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("/organizations/", "/organisations/"),
+        ("/organizations/?q=byd&ordering=-name", "/organisations/?q=byd&ordering=-name"),
+        ("/organizations/catl/", "/organisations/catl/"),
+        ("/organizations/catl/?format=json", "/organisations/catl/?format=json"),
+        ("/organizations.json", "/organisations.json"),
+    ],
+)
+def test_old_spelling_redirects_permanently_with_the_query_string(client, seed, old, new):
+    response = client.get(f"{API}{old}")
+    assert response.status_code == 308
+    assert response["Location"] == f"{API}{new}"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_old_spelling_keeps_a_patch_and_its_body(seed, editor):
+    path = f"{API}/organizations/catl/"
+    api = token_client(editor)
+    response = send(api, "patch", path, {"founded": "2011"}, if_match="*")
+    assert response.status_code == 308
+    assert response["Location"] == f"{API}/organisations/catl/"
+    followed = api.patch(
+        path, {"founded": "2011"}, content_type="application/json", HTTP_IF_MATCH="*", follow=True
+    )
+    assert followed.status_code == 200, followed.content
+    assert followed.redirect_chain == [(f"{API}/organisations/catl/", 308)]
+    assert Organisation.objects.get(slug="catl").founded == "2011"
+
+
+def test_old_spelling_is_left_out_of_the_schema(client, db):
+    paths = client.get(f"{API}/schema/?format=json").json()["paths"]
+    assert f"{API}/organisations/" in paths
+    assert not [path for path in paths if "organizations" in path]

@@ -7,7 +7,7 @@ from django.utils import timezone
 from milestones import selectors
 from milestones.models import Announcement, Milestone
 
-from .fields import links
+from .shapes import links
 
 MILESTONE_COLUMNS = [
     "slug",
@@ -66,7 +66,7 @@ def milestone_row(milestone: Milestone, context: dict) -> dict:
     return {
         "slug": milestone.slug,
         "title": milestone.title,
-        # The list queryset carries these as annotations (loaders.OWNER_COLUMNS): no join per row.
+        # The list queryset carries these as annotations (selectors.milestones_for_api): no join per row.
         "owner": milestone.owner_name,
         "owner_slug": milestone.owner_slug,
         "owner_country": milestone.owner_country,

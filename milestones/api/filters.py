@@ -1,7 +1,7 @@
 """Query-string filters. Names are part of the public API: they appear in the schema.
 
-Filters on many-to-many links use ``Exists`` subqueries rather than joins, so a
-milestone with two matching participants is still one row and no DISTINCT is needed.
+What each filter matches is the selectors' (``Exists`` subqueries on many-to-many links,
+so a milestone with two matching participants is still one row); this module parses.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 import django_filters as filters
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from milestones import selectors
@@ -25,12 +25,6 @@ def _countries() -> list[tuple[str, str]]:
 
 _KINDS = Organisation.Kind.choices
 _REGIONS = Region.choices
-
-
-def _participates(slug: str) -> Exists:
-    return Exists(
-        Milestone.participants.through.objects.filter(milestone_id=OuterRef("pk"), organisation__slug=slug)
-    )
 
 
 def organisation_slug(value: str) -> str:
@@ -89,14 +83,13 @@ class MilestoneFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        slug = organisation_slug(value)
-        return queryset.filter(Q(owner__slug=slug) | _participates(slug))
+        return queryset.filter(selectors.milestone_involves_q(organisation_slug(value)))
 
     def filter_owner(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(owner__slug=organisation_slug(value))
 
     def filter_participant(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        return queryset.filter(_participates(organisation_slug(value)))
+        return queryset.filter(selectors.milestone_participant_q(organisation_slug(value)))
 
     def filter_stale(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:
@@ -115,14 +108,7 @@ class MilestoneFilter(filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        participant = Milestone.participants.through.objects.filter(milestone_id=OuterRef("pk")).filter(
-            selectors.organisation_search_q(value, prefix="organisation__")
-        )
-        return queryset.filter(
-            Q(title__icontains=value)
-            | selectors.organisation_search_q(value, prefix="owner__")
-            | Exists(participant)
-        )
+        return queryset.filter(selectors.milestone_text_q(value))
 
 
 class AnnouncementFilter(filters.FilterSet):
@@ -142,16 +128,10 @@ class AnnouncementFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_organisation(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        links = Announcement.organisations.through.objects.filter(
-            announcement_id=OuterRef("pk"), organisation__slug=organisation_slug(value)
-        )
-        return queryset.filter(Exists(links))
+        return queryset.filter(selectors.announcement_involves_q(organisation_slug(value)))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        involved = Announcement.organisations.through.objects.filter(announcement_id=OuterRef("pk")).filter(
-            selectors.organisation_search_q(value, prefix="organisation__")
-        )
-        return queryset.filter(Q(title__icontains=value) | Q(summary__icontains=value) | Exists(involved))
+        return queryset.filter(selectors.announcement_text_q(value))
 
 
 class OrganisationFilter(filters.FilterSet):
@@ -169,10 +149,7 @@ class OrganisationFilter(filters.FilterSet):
         fields: list[str] = []
 
     def filter_member_of(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        memberships = Relation.objects.filter(
-            source_id=OuterRef("pk"), kind=Relation.Kind.MEMBER_OF, target__slug=organisation_slug(value)
-        )
-        return queryset.filter(Exists(memberships))
+        return queryset.filter(selectors.organisation_member_of_q(organisation_slug(value)))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(selectors.organisation_search_q(value))

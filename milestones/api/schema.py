@@ -7,13 +7,7 @@ from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 
 from .renderers import CSVRenderer
-
-_SUMMARY_FOR = {
-    "Organisation": "OrganisationSummarySerializer",
-    "Publisher": "PublisherSummarySerializer",
-    "Person": "PersonSummarySerializer",
-    "Announcement": "AnnouncementSummarySerializer",
-}
+from .shapes import SUMMARIES, ErrorSerializer, TargetSerializer, TargetWriteSerializer
 
 _ERRORS = {
     "400": "Invalid input: `errors` names each field and the reason.",
@@ -49,8 +43,6 @@ class ApiSchema(AutoSchema):
         ]
 
     def _get_response_bodies(self, direction: str = "response") -> dict:
-        from .serializers import ErrorSerializer
-
         responses = super()._get_response_bodies(direction)
         is_list = self._is_list_view()
         if is_list and any(isinstance(r, CSVRenderer) for r in self.view.get_renderers()):
@@ -70,12 +62,9 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "milestones.api.fields.SummaryRelatedField"
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
-        from . import serializers
-
         if direction == "request":
             return {"type": "string", "description": "Slug of the related record."}
-        model = self.target.queryset.model.__name__
-        summary = getattr(serializers, _SUMMARY_FOR[model])
+        summary = SUMMARIES[self.target.queryset.model]
         return auto_schema.resolve_serializer(summary, direction).ref
 
 
@@ -83,13 +72,11 @@ class TargetFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "milestones.api.fields.TargetField"
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
-        from . import serializers
-
         if direction == "request":
-            written = auto_schema.resolve_serializer(serializers.TargetWriteSerializer, direction).ref
+            written = auto_schema.resolve_serializer(TargetWriteSerializer, direction).ref
             phrase = {"type": "string", "minLength": 1, "maxLength": 120, "example": "FY2028"}
             return {"oneOf": [phrase, written]}
-        return auto_schema.resolve_serializer(serializers.TargetSerializer, direction).ref
+        return auto_schema.resolve_serializer(TargetSerializer, direction).ref
 
 
 class MovedByFieldExtension(OpenApiSerializerFieldExtension):

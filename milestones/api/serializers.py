@@ -23,36 +23,23 @@ from milestones.models import (
     Publisher,
     Quote,
     Relation,
-    TargetRevision,
 )
 
-from .fields import (
-    MovedByField,
-    PageLinkField,
-    SelfLinkField,
-    SummaryRelatedField,
-    TargetField,
-    announcement_summary,
+from .fields import MovedByField, PageLinkField, SelfLinkField, SummaryRelatedField, TargetField
+from .shapes import (
+    AnnouncementSummarySerializer,
+    OrganisationSummarySerializer,
+    RevisionSerializer,
+    TargetSerializer,
+    TrackRecordSerializer,
     iso,
     iso_datetime,
     links,
-    organisation_summary,
-    target_representation,
-    track_record_representation,
 )
-from .shapes import (  # noqa: F401 - re-exported: the schema extensions look them up here
-    AnnouncementSummarySerializer,
-    ErrorItemSerializer,
-    ErrorSerializer,
-    OrganisationSummarySerializer,
-    PersonSummarySerializer,
-    PublisherSummarySerializer,
-    RevisionSerializer,
-    RevisionTargetSerializer,
-    TargetSerializer,
-    TargetWriteSerializer,
-    TrackRecordSerializer,
-)
+
+# Called hundreds of times per list page: plain functions, no serializer instances.
+_organisation_summary = OrganisationSummarySerializer.build
+_announcement_summary = AnnouncementSummarySerializer.build
 
 COUNTRY_CHOICES = [(code, name) for code, name in countries]
 _TIMESTAMPS = ("created_at", "updated_at")
@@ -77,19 +64,6 @@ def _slug_field(model) -> serializers.SlugField:
         validators=[UniqueValidator(queryset=model.objects.all())],
         help_text="Left out on create, it is made from the name or title.",
     )
-
-
-def _revision_target(revision: TargetRevision, prefix: str) -> dict | None:
-    if prefix == "old" and not revision.old_edtf:
-        return None
-    start, end = getattr(revision, f"{prefix}_start"), getattr(revision, f"{prefix}_end")
-    return {
-        "edtf": getattr(revision, f"{prefix}_edtf"),
-        "text": getattr(revision, f"{prefix}_text"),
-        "display": getattr(revision, f"{prefix}_display"),
-        "start": start.isoformat() if start else None,
-        "end": end.isoformat() if end else None,
-    }
 
 
 class CuratedSerializer(serializers.ModelSerializer):
@@ -174,7 +148,7 @@ class OrganisationSerializer(CuratedSerializer):
     def get_track_record(self, organisation: Organisation) -> dict:
         records = self.context.get("track_records")
         record = records.get(organisation.pk) if records else None
-        return track_record_representation(record or selectors.track_record(organisation))
+        return TrackRecordSerializer.build(record or selectors.track_record(organisation))
 
     def validate_parent(self, parent: Organisation | None) -> Organisation | None:
         seen = {self.instance.pk} if self.instance else set()
@@ -406,20 +380,20 @@ class MilestoneSerializer(CuratedSerializer):
             "page_url": link.page(instance),
             "slug": instance.slug,
             "title": instance.title,
-            "owner": organisation_summary(getattr(instance, "owner_row", None) or instance.owner, link),
+            "owner": _organisation_summary(getattr(instance, "owner_row", None) or instance.owner, link),
             "participants": [
-                organisation_summary(org, link) for org in _prefetched(instance, "participants")
+                _organisation_summary(org, link) for org in _prefetched(instance, "participants")
             ],
             "category": instance.category,
             "technology": instance.technology,
             "electrolyte": instance.electrolyte,
             "claim_strength": instance.claim_strength,
             "semi_solid_called_solid_state": instance.semi_solid_called_solid_state,
-            "target": target_representation(instance),
+            "target": TargetSerializer.build(instance),
             "status": instance.status,
             "overdue": self.get_overdue(instance),
             "achieved_on": iso(instance.achieved_on),
-            "evidence": [announcement_summary(a, link) for a in evidence],
+            "evidence": [_announcement_summary(a, link) for a in evidence],
             "last_evidence_on": iso(selectors.last_evidence_date(instance, evidence)),
             "stale": selectors.is_stale(instance, today=today, evidence=evidence),
             "description": instance.description,
@@ -518,7 +492,7 @@ class MilestoneDetailSerializer(MilestoneSerializer):
     def get_reaffirmations(self, milestone: Milestone) -> list[dict]:
         link = links(self.context)
         return [
-            announcement_summary(a, link)
+            _announcement_summary(a, link)
             for a in selectors.reaffirmations(milestone, _prefetched(milestone, "evidence"))
         ]
 
@@ -526,14 +500,7 @@ class MilestoneDetailSerializer(MilestoneSerializer):
     def get_revisions(self, milestone: Milestone) -> list[dict]:
         as_of, link = self._as_of(), links(self.context)
         return [
-            {
-                "old": _revision_target(revision, "old"),
-                "new": _revision_target(revision, "new"),
-                "moved_by": announcement_summary(revision.moved_by, link) if revision.moved_by else None,
-                "recorded_at": serializers.DateTimeField().to_representation(revision.recorded_at),
-                "effective_on": revision.effective_on.isoformat(),
-                "note": revision.note,
-            }
+            RevisionSerializer.build(revision, link)
             for revision in milestone.revisions.all()
             if as_of is None or revision.effective_on <= as_of
         ]

@@ -1,14 +1,88 @@
-"""Shapes that exist for the OpenAPI schema: summaries built by functions in ``fields.py``,
-nested read-only objects, and the error body. Nothing here serialises a response itself."""
+"""What the API shows beside the resources themselves: links, summaries, targets, track
+records, revisions and the error body.
+
+Each read-only shape is one serializer class that both describes itself in the schema
+(its declared fields) and writes the JSON (its ``build``). ``build`` is a plain function
+rather than the generic serializer machinery: a 100-row milestone page holds several
+hundred summaries, and the machinery would cost more than the rest of the response.
+tests/test_api_schema.py validates real responses against the schema, so a key added to
+``build`` but not declared (or the reverse) fails there.
+"""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
+from django.urls import reverse
+from django.utils import timezone
 from rest_framework import serializers
 
-from milestones.models import Organisation
+from milestones.models import Announcement, Organisation, Person, Publisher, TargetRevision
+from milestones.selectors import TrackRecord
+
+# Placeholders that match the routes' patterns, swapped for the real key after reversing once.
+_SLUG_KEY, _PK_KEY = "__key__", "9081726354"
 
 
-class OrganisationSummarySerializer(serializers.Serializer):
+class Links:
+    """Absolute API and page URLs for one request; reverse() runs once per route, not per row."""
+
+    def __init__(self, request) -> None:
+        self.origin = request.build_absolute_uri("/")[:-1] if request is not None else ""
+        self._templates: dict[str, str] = {}
+        self._pages: dict[type, str] = {}
+
+    def api(self, route: str, key: Any) -> str:
+        template = self._templates.get(route)
+        if template is None:
+            kwargs = {"pk": _PK_KEY} if route == "relation" else {"slug": _SLUG_KEY}
+            template = self.origin + reverse(f"api:{route}-detail", kwargs=kwargs)
+            self._templates[route] = template
+        return template.replace(_PK_KEY if route == "relation" else _SLUG_KEY, str(key))
+
+    def page(self, obj: Any) -> str:
+        # The model's own get_absolute_url(), asked once per model and request with a placeholder.
+        # Light rows from the selectors name their model in ``page_model``.
+        model = getattr(obj, "page_model", None) or type(obj)
+        template = self._pages.get(model)
+        if template is None:
+            template = self._pages[model] = self.origin + model(slug=_SLUG_KEY).get_absolute_url()
+        return template.replace(_SLUG_KEY, obj.slug)
+
+
+def links(context: dict) -> Links:
+    found = context.get("links")
+    if found is None:
+        found = context["links"] = Links(context.get("request"))
+    return found
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def iso_datetime(value: datetime) -> str:
+    """As DRF's DateTimeField writes it (current time zone, "Z" for UTC), at a fraction of the cost."""
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+class Shape(serializers.Serializer):
+    """A read-only shape: declared fields for the schema, ``build`` for the response."""
+
+    @staticmethod
+    def build(obj: Any, link: Links) -> dict:
+        raise NotImplementedError
+
+    def to_representation(self, instance: Any) -> dict:
+        return self.build(instance, links(self.context))
+
+
+# --- summaries: a related record as other resources show it ------------------------------------
+
+
+class OrganisationSummarySerializer(Shape):
     slug = serializers.SlugField()
     name = serializers.CharField()
     country = serializers.CharField()
@@ -16,20 +90,39 @@ class OrganisationSummarySerializer(serializers.Serializer):
     url = serializers.URLField()
     page_url = serializers.URLField()
 
+    @staticmethod
+    def build(org: Organisation, link: Links) -> dict:
+        return {
+            "slug": org.slug,
+            "name": org.name,
+            "country": str(org.country),
+            "region": org.region,
+            "url": link.api("organisation", org.slug),
+            "page_url": link.page(org),
+        }
 
-class PublisherSummarySerializer(serializers.Serializer):
+
+class PublisherSummarySerializer(Shape):
     slug = serializers.SlugField()
     name = serializers.CharField()
     url = serializers.URLField()
 
+    @staticmethod
+    def build(publisher: Publisher, link: Links) -> dict:
+        return {"slug": publisher.slug, "name": publisher.name, "url": link.api("publisher", publisher.slug)}
 
-class PersonSummarySerializer(serializers.Serializer):
+
+class PersonSummarySerializer(Shape):
     slug = serializers.SlugField()
     name = serializers.CharField()
     url = serializers.URLField()
 
+    @staticmethod
+    def build(person: Person, link: Links) -> dict:
+        return {"slug": person.slug, "name": person.name, "url": link.api("person", person.slug)}
 
-class AnnouncementSummarySerializer(serializers.Serializer):
+
+class AnnouncementSummarySerializer(Shape):
     slug = serializers.SlugField()
     title = serializers.CharField()
     published_on = serializers.DateField()
@@ -39,8 +132,32 @@ class AnnouncementSummarySerializer(serializers.Serializer):
     url = serializers.URLField()
     page_url = serializers.URLField()
 
+    @staticmethod
+    def build(announcement: Announcement, link: Links) -> dict:
+        return {
+            "slug": announcement.slug,
+            "title": announcement.title,
+            "published_on": announcement.published_on.isoformat(),
+            "publisher": PublisherSummarySerializer.build(announcement.publisher, link),
+            "paywalled": announcement.paywalled,
+            "source_url": announcement.url,
+            "url": link.api("announcement", announcement.slug),
+            "page_url": link.page(announcement),
+        }
 
-class TargetSerializer(serializers.Serializer):
+
+SUMMARIES: dict[type, type[Shape]] = {
+    Organisation: OrganisationSummarySerializer,
+    Publisher: PublisherSummarySerializer,
+    Person: PersonSummarySerializer,
+    Announcement: AnnouncementSummarySerializer,
+}
+
+
+# --- nested objects -----------------------------------------------------------------------------
+
+
+class TargetSerializer(Shape):
     edtf = serializers.CharField(help_text="ISO 8601-2 (EDTF), e.g. 2030~, ../2030, 2028-04/2029-03.")
     text = serializers.CharField(help_text="As the source said it.")
     display = serializers.CharField()
@@ -48,35 +165,87 @@ class TargetSerializer(serializers.Serializer):
     end = serializers.DateField(help_text="Last day of the window: the deadline.")
     approximate = serializers.BooleanField()
 
+    @staticmethod
+    def build(obj: Any, link: Links | None = None) -> dict:
+        return {
+            "edtf": obj.target_edtf,
+            "text": obj.target_text,
+            "display": obj.target_display,
+            "start": obj.window_start.isoformat(),
+            "end": obj.window_end.isoformat(),
+            "approximate": obj.target_approximate,
+        }
+
 
 class TargetWriteSerializer(serializers.Serializer):
+    """How a target may be written as an object (the schema's request side only)."""
+
     text = serializers.CharField(required=False, help_text="A phrase such as 'FY2028' or 'by 2030'.")
     edtf = serializers.CharField(required=False)
 
 
-class TrackRecordSerializer(serializers.Serializer):
+class TrackRecordSerializer(Shape):
     achieved_on_time = serializers.IntegerField()
     achieved_late = serializers.IntegerField()
     missed = serializers.IntegerField()
     slips = serializers.IntegerField(help_text="Times a deadline was moved later.")
     average_slip_months = serializers.FloatField(allow_null=True)
 
+    @staticmethod
+    def build(record: TrackRecord, link: Links | None = None) -> dict:
+        return {
+            "achieved_on_time": record.achieved_on_time,
+            "achieved_late": record.achieved_late,
+            "missed": record.missed,
+            "slips": record.slips,
+            "average_slip_months": record.average_slip_months,
+        }
+
 
 class RevisionTargetSerializer(serializers.Serializer):
+    """One side of a revision; built by :class:`RevisionSerializer`."""
+
     edtf = serializers.CharField()
     text = serializers.CharField()
     display = serializers.CharField()
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = serializers.DateField(allow_null=True)
+    end = serializers.DateField(allow_null=True)
 
 
-class RevisionSerializer(serializers.Serializer):
+def _revision_target(revision: TargetRevision, prefix: str) -> dict | None:
+    if prefix == "old" and not revision.old_edtf:
+        return None
+    return {
+        "edtf": getattr(revision, f"{prefix}_edtf"),
+        "text": getattr(revision, f"{prefix}_text"),
+        "display": getattr(revision, f"{prefix}_display"),
+        "start": iso(getattr(revision, f"{prefix}_start")),
+        "end": iso(getattr(revision, f"{prefix}_end")),
+    }
+
+
+class RevisionSerializer(Shape):
     old = RevisionTargetSerializer(allow_null=True, help_text="Null for the original claim.")
     new = RevisionTargetSerializer()
     moved_by = AnnouncementSummarySerializer(allow_null=True)
     recorded_at = serializers.DateTimeField()
     effective_on = serializers.DateField(help_text="When the world learnt of this target.")
     note = serializers.CharField()
+
+    @staticmethod
+    def build(revision: TargetRevision, link: Links) -> dict:
+        moved_by = revision.moved_by
+        return {
+            "old": _revision_target(revision, "old"),
+            "new": _revision_target(revision, "new"),
+            "moved_by": AnnouncementSummarySerializer.build(moved_by, link) if moved_by else None,
+            "recorded_at": iso_datetime(revision.recorded_at),
+            "effective_on": revision.effective_on.isoformat(),
+            "note": revision.note,
+        }
+
+
+# --- errors (built by exceptions.py; described here) ---------------------------------------------
 
 
 class ErrorItemSerializer(serializers.Serializer):

@@ -10,7 +10,7 @@ from .subscriptions import SubscriptionRequestView
 app_name = "api"
 
 router = DefaultRouter()
-router.register("organizations", views.OrganisationViewSet, basename="organisation")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("relations", views.RelationViewSet, basename="relation")
 router.register("people", views.PersonViewSet, basename="person")
 router.register("publishers", views.PublisherViewSet, basename="publisher")
@@ -27,6 +27,8 @@ urlpatterns = [
         name="redoc",
     ),
     *router.urls,
+    # The API first spelt it the American way; old links and clients keep working.
+    re_path(r"^organizations(?:[/.][\s\S]*)?$", views.organizations_moved),
     # Anything else under /api/v1/ is a JSON 404, not the site's HTML error page.
     re_path(r"^[\s\S]*$", views.not_found),
 ]

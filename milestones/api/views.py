@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
-from django.http import StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -17,26 +19,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from milestones import selectors, services
-from milestones.models import (
-    Announcement,
-    Milestone,
-    Organisation,
-    Person,
-    Publisher,
-    Quote,
-    Relation,
-    TargetRevision,
-)
+from milestones.models import Announcement, Milestone
 
 from . import csv_export
 from . import filters as api_filters
 from . import serializers as api_serializers
 from .etags import check_if_match, etag_for, if_none_match
-from .fields import links
-from .loaders import OWNER_COLUMNS, attach_summaries
 from .parsers import OrjsonParser
 from .renderers import CSVRenderer, Negotiation, OrjsonRenderer, csv_lines
 from .schema import ApiSchema
+from .shapes import links
 
 _ETAG = OpenApiParameter(
     "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=["200", "201"], description="Entity tag."
@@ -201,38 +193,6 @@ class CuratedViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-_ORG_SUMMARY_FIELDS = ("id", "name", "slug", "country", "region")
-# A milestone shows its owner as a summary; the rest of the row would only cost conversions.
-# fiscal_year_start_month stays: writes parse targets in the owner's fiscal calendar.
-_OWNER_UNSHOWN = tuple(
-    f"owner__{name}"
-    for name in ("aliases", "description", "website", "founded", "created_at", "updated_at", "state_owned")
-)
-
-
-# Only what the summaries show: fewer columns to convert and smaller rows on the list's hot path.
-_ANNOUNCEMENT_SUMMARY_FIELDS = (
-    "id",
-    "slug",
-    "title",
-    "published_on",
-    "paywalled",
-    "url",
-    "publisher__id",
-    "publisher__slug",
-    "publisher__name",
-)
-
-
-def _evidence_prefetch(to_attr: str | None = None) -> Prefetch:
-    announcements = (
-        Announcement.objects.select_related("publisher")
-        .only(*_ANNOUNCEMENT_SUMMARY_FIELDS)
-        .order_by("published_on", "pk")
-    )
-    return Prefetch("evidence", queryset=announcements, to_attr=to_attr)
-
-
 @documented(csv=True, as_of=True)
 class MilestoneViewSet(CuratedViewSet):
     """Commercialisation claims with their fuzzy targets; `as_of` shows what was believed then."""
@@ -255,38 +215,17 @@ class MilestoneViewSet(CuratedViewSet):
         except serializers.ValidationError as error:
             raise serializers.ValidationError({"as_of": error.detail}) from None
 
-    def _base_queryset(self) -> QuerySet:
-        queryset = (
-            Milestone.objects.select_related("owner").defer(*_OWNER_UNSHOWN).order_by("window_end", "pk")
-        )
-        day = self.as_of()
-        return selectors.milestones_as_of(queryset, day) if day else queryset
-
     def list_queryset(self) -> QuerySet:
-        # The owner's summary columns ride along on the milestone row; participants and
-        # evidence come from loaders.attach_summaries, once per page.
-        return self._base_queryset().select_related(None).annotate(**OWNER_COLUMNS)
+        if isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer):
+            return selectors.milestones_for_api_csv(as_of=self.as_of())
+        return selectors.milestones_for_api(as_of=self.as_of())
 
     def paginate_queryset(self, queryset: QuerySet) -> list | None:
-        page = super().paginate_queryset(queryset)
-        attach_summaries(page)
-        return page
-
-    def csv_response(self, queryset: QuerySet) -> StreamingHttpResponse:
-        return super().csv_response(queryset.prefetch_related(*self._link_prefetches()))
-
-    def _link_prefetches(self) -> list[Prefetch]:
-        participants = Organisation.objects.only(*_ORG_SUMMARY_FIELDS).order_by("name", "pk")
-        return [
-            Prefetch("participants", queryset=participants, to_attr="participants_list"),
-            _evidence_prefetch(to_attr="evidence_list"),
-        ]
+        # Participants and evidence for the whole page in two queries (see the selector).
+        return selectors.milestone_page_links(super().paginate_queryset(queryset))
 
     def detail_queryset(self) -> QuerySet:
-        revisions = TargetRevision.objects.select_related("moved_by__publisher")
-        return self._base_queryset().prefetch_related(
-            *self._link_prefetches(), Prefetch("revisions", queryset=revisions)
-        )
+        return selectors.milestone_details_for_api(as_of=self.as_of())
 
     def get_serializer_context(self) -> dict:
         context = super().get_serializer_context()
@@ -306,14 +245,7 @@ class AnnouncementViewSet(CuratedViewSet):
     csv_columns = csv_export.ANNOUNCEMENT_COLUMNS
 
     def list_queryset(self) -> QuerySet:
-        return (
-            Announcement.objects.select_related("publisher", "original_source")
-            .prefetch_related(
-                Prefetch("quotes", queryset=Quote.objects.select_related("speaker")),
-                Prefetch("organisations", queryset=Organisation.objects.only(*_ORG_SUMMARY_FIELDS)),
-            )
-            .order_by("-published_on", "-pk")
-        )
+        return selectors.announcements_for_api()
 
     def csv_row(self, announcement: Announcement, context: dict) -> dict:
         return csv_export.announcement_row(announcement, context)
@@ -327,7 +259,7 @@ class OrganisationViewSet(CuratedViewSet):
     filterset_class = api_filters.OrganisationFilter
 
     def list_queryset(self) -> QuerySet:
-        return Organisation.objects.select_related("parent").order_by("name", "pk")
+        return selectors.organisations_for_api()
 
     def page_context(self, page: list) -> dict:
         # Track records for the whole page in two queries instead of two per organisation.
@@ -346,11 +278,7 @@ class RelationViewSet(CuratedViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def list_queryset(self) -> QuerySet:
-        return (
-            Relation.objects.select_related("source", "target")
-            .prefetch_related(_evidence_prefetch())
-            .order_by("pk")
-        )
+        return selectors.relations_for_api()
 
 
 @documented()
@@ -361,7 +289,7 @@ class PersonViewSet(CuratedViewSet):
     filterset_class = api_filters.PersonFilter
 
     def list_queryset(self) -> QuerySet:
-        return Person.objects.select_related("affiliation").order_by("name", "pk")
+        return selectors.people_for_api()
 
 
 @documented()
@@ -372,7 +300,18 @@ class PublisherViewSet(CuratedViewSet):
     filterset_class = api_filters.PublisherFilter
 
     def list_queryset(self) -> QuerySet:
-        return Publisher.objects.order_by("name", "pk")
+        return selectors.publishers_for_api()
+
+
+@csrf_exempt
+def organizations_moved(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """/api/v1/organizations/… (the old spelling) to /api/v1/organisations/…, query string kept.
+
+    308, not 301: a client repeats a POST, PUT or PATCH with its method and body."""
+    canonical = reverse("api:organisation-list")[:-1]  # the old prefix has the same length
+    return HttpResponsePermanentRedirect(
+        canonical + request.get_full_path()[len(canonical) :], preserve_request=True
+    )
 
 
 @api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])

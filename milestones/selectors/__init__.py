@@ -1,4 +1,5 @@
 """The core's reads: QuerySets with their joins applied and derived figures, one module per concern."""
 
+from .api import *  # noqa: F403
 from .curation import *  # noqa: F403
 from .milestones import *  # noqa: F403
