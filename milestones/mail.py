@@ -14,9 +14,6 @@ from email.utils import parseaddr
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-# Re-exported until tests/test_reminders_web.py imports it from ssbtracker.env.
-from ssbtracker.env import email_settings  # noqa: F401
-
 # --- SMTP failures -----------------------------------------------------------
 
 TRANSIENT = "transient"

@@ -15,9 +15,9 @@ from django.template import Context, Template
 from django.test import Client
 
 from milestones import services
-from milestones.mail import email_settings
 from milestones.models import EditorDigest, Reminder, Subscription
 from ssbtracker.celery import app as celery_app
+from ssbtracker.env import email_settings
 from tests.factories import AnnouncementFactory, OrganisationFactory, make_milestone
 from tests.reminder_support import subscribe
 

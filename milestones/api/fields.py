@@ -82,7 +82,7 @@ class TargetField(serializers.Field):
             self.fail("blank")
         if "\x00" in data:
             self.fail("invalid")
-        return {"target": data.strip()}
+        return {"target_text": data.strip()}
 
 
 class MovedByField(serializers.Field):

@@ -5,16 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.validators import UniqueValidator
 
 from milestones import selectors, services
-from milestones.domain.urls import unique_slug
 from milestones.models import (
     Announcement,
     Milestone,
@@ -49,39 +48,19 @@ _NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
 # --- helpers ------------------------------------------------------------------------
 
 
-def _free_slug(model, text: str, exclude_pk: int | None) -> str:
-    base = unique_slug(text)
-    taken = set(
-        model.objects.filter(slug__startswith=base).exclude(pk=exclude_pk).values_list("slug", flat=True)
-    )
-    return unique_slug(text, taken)
-
-
 def _slug_field(model) -> serializers.SlugField:
+    # Uniqueness and the slug made from the name are the services' rules.
     return serializers.SlugField(
-        max_length=200,
-        required=False,
-        validators=[UniqueValidator(queryset=model.objects.all())],
-        help_text="Left out on create, it is made from the name or title.",
+        max_length=200, required=False, help_text="Left out on create, it is made from the name or title."
     )
 
 
 class CuratedSerializer(serializers.ModelSerializer):
-    """Saves through ``services.record_save``; a missing slug is made from ``slug_source``."""
+    """Writes through the services; their errors become 400s named by the API's field names."""
 
-    slug_source = "name"
     many_fields: tuple[str, ...] = ()
-
-    def _save(self, instance, validated_data: dict):
-        many = {name: validated_data.pop(name) for name in self.many_fields if name in validated_data}
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        if hasattr(instance, "slug") and not instance.slug:
-            instance.slug = _free_slug(type(instance), getattr(instance, self.slug_source), instance.pk)
-        return self._persist(instance, many)
-
-    def _persist(self, instance, many: dict):
-        return services.record_save(instance=instance, many=many)
+    # Model field -> API field, where the API names a field differently.
+    api_names: dict[str, str] = {}
 
     def create(self, validated_data: dict):
         return self._save(self.Meta.model(), validated_data)
@@ -89,8 +68,19 @@ class CuratedSerializer(serializers.ModelSerializer):
     def update(self, instance, validated_data: dict):
         return self._save(instance, validated_data)
 
+    def _save(self, instance, validated_data: dict):
+        many = {name: validated_data.pop(name) for name in self.many_fields if name in validated_data}
+        try:
+            return self._persist(instance, validated_data, many)
+        except DjangoValidationError as error:
+            raise serializers.ValidationError(self._api_errors(error)) from None
 
-# --- organisations, people, publishers, relations -----------------------------------------
+    def _persist(self, instance, data: dict, many: dict):
+        return services.record_save(instance=instance, data=data, many=many)
+
+    def _api_errors(self, error: DjangoValidationError) -> dict:
+        by_field = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+        return {self.api_names.get(field, field): messages for field, messages in by_field.items()}
 
 
 class AliasesField(serializers.ListField):
@@ -149,16 +139,6 @@ class OrganisationSerializer(CuratedSerializer):
         records = self.context.get("track_records")
         record = records.get(organisation.pk) if records else None
         return TrackRecordSerializer.build(record or selectors.track_record(organisation))
-
-    def validate_parent(self, parent: Organisation | None) -> Organisation | None:
-        seen = {self.instance.pk} if self.instance else set()
-        ancestor = parent
-        while ancestor is not None and len(seen) < 100:
-            if ancestor.pk in seen:
-                raise serializers.ValidationError("An organisation cannot be its own parent or ancestor.")
-            seen.add(ancestor.pk)
-            ancestor = ancestor.parent
-        return parent
 
 
 class PublisherSerializer(CuratedSerializer):
@@ -233,19 +213,6 @@ class RelationSerializer(CuratedSerializer):
         """Relations are listed on the source organisation's page."""
         return links(self.context).page(relation.source)
 
-    def validate(self, attrs: dict) -> dict:
-        def current(name: str):
-            return attrs.get(name, getattr(self.instance, name, None))
-
-        if current("source") is not None and current("source") == current("target"):
-            raise serializers.ValidationError(
-                {"target": "An organisation cannot have a relation with itself."}
-            )
-        started, ended = current("started_on"), current("ended_on")
-        if started and ended and ended < started:
-            raise serializers.ValidationError({"ended_on": "A relation cannot end before it starts."})
-        return attrs
-
 
 # --- announcements ----------------------------------------------------------------
 
@@ -268,7 +235,6 @@ class AnnouncementSerializer(CuratedSerializer):
     original_source = SummaryRelatedField(queryset=Publisher.objects.all(), required=False, allow_null=True)
     organisations = SummaryRelatedField(queryset=Organisation.objects.all(), many=True, required=False)
     quotes = QuoteSerializer(many=True, required=False, help_text="Written quotes replace the old ones.")
-    slug_source = "title"
 
     class Meta:
         model = Announcement
@@ -289,22 +255,14 @@ class AnnouncementSerializer(CuratedSerializer):
         )
         read_only_fields = _TIMESTAMPS
 
-    def validate_source_url(self, url: str) -> str:
-        try:
-            services.announcement_url_check(url=url, exclude_pk=getattr(self.instance, "pk", None))
-        except DjangoValidationError as error:
-            raise serializers.ValidationError(error.message_dict["url"]) from None
-        return url
+    api_names = {"url": "source_url"}
 
     def _save(self, instance: Announcement, validated_data: dict) -> Announcement:
         self._quotes = validated_data.pop("quotes", None)
-        self._organisations = validated_data.pop("organisations", None)
         return super()._save(instance, validated_data)
 
-    def _persist(self, instance: Announcement, many: dict) -> Announcement:
-        return services.announcement_write(
-            announcement=instance, organisations=self._organisations, quotes=self._quotes
-        )
+    def _persist(self, instance: Announcement, data: dict, many: dict) -> Announcement:
+        return services.announcement_save(announcement=instance, data=data, quotes=self._quotes)
 
 
 # --- milestones ---------------------------------------------------------------------
@@ -333,9 +291,10 @@ class MilestoneSerializer(CuratedSerializer):
         write_only=True,
         required=False,
         allow_null=True,
-        help_text="Announcement (slug or id) that set or moved the target; kept with the revision.",
+        help_text="Announcement (slug or id) that set or moved the target; kept with the revision "
+        "and added to the evidence.",
     )
-    slug_source = "title"
+    api_names = {"target_text": "target"}
 
     class Meta:
         model = Milestone
@@ -413,53 +372,13 @@ class MilestoneSerializer(CuratedSerializer):
     def get_overdue(self, milestone: Milestone) -> bool:
         return milestone.is_overdue(self._as_of() or self.context.get("today") or timezone.localdate())
 
-    def validate(self, attrs: dict) -> dict:
-        instance = self.instance
-        owner = attrs.get("owner") or getattr(instance, "owner", None)
-        text = attrs.pop("target", None)
-        if text is None and instance is not None and "owner" in attrs and owner != instance.owner:
-            text = instance.target_text  # a new owner may count fiscal years differently
-        if text is not None:
-            attrs["parsed_target"] = self._parse(text, owner, attrs)
-        status = attrs.get("status", getattr(instance, "status", Milestone.Status.ANNOUNCED))
-        if "status" in attrs and status != Milestone.Status.ACHIEVED and "achieved_on" not in attrs:
-            attrs["achieved_on"] = None  # leaving "achieved" clears the date, as in the admin action
-        if attrs.get("achieved_on") and status != Milestone.Status.ACHIEVED:
-            raise serializers.ValidationError(
-                {"achieved_on": "A date achieved is only allowed when the status is achieved."}
-            )
-        return attrs
-
-    def _parse(self, text: str, owner: Organisation | None, attrs: dict):
-        moved_by = attrs.get("moved_by")
-        evidence = attrs.get("evidence") or []
-        opened_on = (
-            (moved_by.published_on if moved_by else None)
-            or (services._opened_on(self.instance) if self.instance else None)
-            or (min(a.published_on for a in evidence) if evidence else None)
-            or timezone.localdate()
-        )
-        try:
-            return services.target_parse(text=text, owner=owner, opened_on=opened_on)
-        except DjangoValidationError as error:
-            raise serializers.ValidationError({"target": error.message_dict["target_text"]}) from None
-
-    def _save(self, instance: Milestone, validated_data: dict) -> Milestone:
-        target = validated_data.pop("parsed_target", None)
-        moved_by = validated_data.pop("moved_by", None)
-        participants = validated_data.pop("participants", None)
-        evidence = validated_data.pop("evidence", None)
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        if not instance.slug:
-            instance.slug = _free_slug(Milestone, instance.title, instance.pk)
+    def _persist(self, instance: Milestone, data: dict, many: dict) -> Milestone:
+        moved_by = data.pop("moved_by", None)
         request = self.context.get("request")
-        return services.milestone_write(
+        return services.milestone_save(
             milestone=instance,
-            target=target,
+            data=data,
             moved_by=moved_by,
-            participants=participants,
-            evidence=evidence,
             recorded_by=getattr(request, "user", None),
         )
 

@@ -24,7 +24,8 @@ from milestones.models import Announcement, Milestone
 from . import csv_export
 from . import filters as api_filters
 from . import serializers as api_serializers
-from .etags import check_if_match, etag_for, if_none_match
+from .etags import etag_for, if_match_tags, if_none_match
+from .exceptions import PreconditionFailed
 from .parsers import OrjsonParser
 from .renderers import CSVRenderer, Negotiation, OrjsonRenderer, csv_lines
 from .schema import ApiSchema
@@ -165,17 +166,24 @@ class CuratedViewSet(viewsets.ModelViewSet):
             data, status=status.HTTP_201_CREATED, headers={"ETag": etag_for(data), "Location": data["url"]}
         )
 
-    def _locked_object(self):
-        """The object, re-read after its row is locked so the ETag check sees the latest write."""
+    def _checked_object(self):
+        """The object, its row locked and its version compared with If-Match by the service."""
         instance = self.get_object()
-        model = type(instance)
-        model._default_manager.select_for_update().filter(pk=instance.pk).values_list("pk").first()
+        tags = if_match_tags(self.request)
+        try:
+            services.version_check(
+                instance=instance,
+                expected=tags,
+                # After the lock: the representation as it is now, not as first read.
+                current=lambda row: etag_for(self.get_serializer(self.get_object()).data),
+            )
+        except services.StaleWrite as error:
+            raise PreconditionFailed(str(error)) from None
         return self.get_object()
 
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         with transaction.atomic():
-            instance = self._locked_object()
-            check_if_match(request, etag_for(self.get_serializer(instance).data))
+            instance = self._checked_object()
             serializer = self.get_serializer(instance, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             saved = serializer.save()
@@ -187,9 +195,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
 
     def destroy(self, request: Request, *args, **kwargs) -> Response:
         with transaction.atomic():
-            instance = self._locked_object()
-            check_if_match(request, etag_for(self.get_serializer(instance).data))
-            services.record_delete(instance=instance)
+            services.record_delete(instance=self._checked_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

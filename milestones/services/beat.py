@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.utils import timezone
 
-from milestones.domain import schedule as reminders
-from milestones.services.digests import _editor_digest_retries
-from milestones.services.reminders import reminders_enqueue_sends, reminders_scan, scan_day_now
+from milestones.services.digests import editor_digests_retry
+from milestones.services.reminders import reminders_enqueue_sends, reminders_scan, reminders_scan_day
 from milestones.services.subscriptions import subscription_confirmations_send_pending
-
-log = logging.getLogger(__name__)
-
-CONFIRM_SALT = "milestones.subscription.confirm"
-UNSUBSCRIBE_SALT = "milestones.subscription.unsubscribe"
-KIND_FLAGS = {rule.kind: rule.flag for rule in reminders.RULES}
 
 
 @dataclass
@@ -30,8 +22,8 @@ class TickResult:
 def reminders_tick(*, now: datetime | None = None) -> TickResult:
     """What beat runs every few minutes: scan up to the last send hour that passed, then send."""
     now = now or timezone.now()
-    day = scan_day_now(now)
+    day = reminders_scan_day(now)
     inserted = reminders_scan(day=day, now=now)
-    _editor_digest_retries(now)
+    editor_digests_retry(now=now)
     subscription_confirmations_send_pending(now=now)
     return TickResult(day=day, inserted=inserted, batches=reminders_enqueue_sends(now=now))

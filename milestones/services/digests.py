@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -14,20 +14,14 @@ from django.utils import timezone
 from milestones import mail
 from milestones.domain import schedule as reminders
 from milestones.http import site_url
-from milestones.models import Milestone
+from milestones.models import EditorDigest, Milestone
+from milestones.selectors import milestones_final_q, stale_q, with_last_evidence
+from milestones.services.editors import EDITORS_GROUP
 from milestones.services.reminders import BatchResult
-
-log = logging.getLogger(__name__)
-
-CONFIRM_SALT = "milestones.subscription.confirm"
-UNSUBSCRIBE_SALT = "milestones.subscription.unsubscribe"
-KIND_FLAGS = {rule.kind: rule.flag for rule in reminders.RULES}
 
 
 def editor_digest_milestones(*, today: date) -> tuple[list[Milestone], list[Milestone]]:
     """(overdue and not final, not final with no new evidence for 12 months)."""
-    from milestones.selectors import milestones_final_q, stale_q, with_last_evidence
-
     base = Milestone.objects.exclude(milestones_final_q()).select_related("owner")
     overdue = list(base.filter(window_end__lt=today).order_by("window_end", "title"))
     stale = list(with_last_evidence(base).filter(stale_q(today=today)).order_by("last_evidence_on", "title"))
@@ -48,11 +42,6 @@ def _admin_link(milestone: Milestone) -> dict:
 
 def editor_digests_schedule(*, today: date, now: datetime | None = None) -> int:
     """Write this week's digest row for every active editor with an address (once per week)."""
-    from django.contrib.auth import get_user_model
-
-    from milestones.models import EditorDigest
-    from milestones.services.editors import EDITORS_GROUP
-
     now = now or timezone.now()
     week_of = today - timedelta(days=today.weekday())
     editors = get_user_model().objects.filter(groups__name=EDITORS_GROUP, is_active=True).exclude(email="")
@@ -64,9 +53,8 @@ def editor_digests_schedule(*, today: date, now: datetime | None = None) -> int:
     return EditorDigest.objects.filter(week_of=week_of).count() - before
 
 
-def _editor_digest_retries(now: datetime) -> None:
+def editor_digests_retry(*, now: datetime) -> None:
     """Editor digests that failed transiently are retried by the regular scan, not next week."""
-    from milestones.models import EditorDigest
 
     if EditorDigest.objects.filter(status=EditorDigest.Status.PENDING, next_attempt_at__lte=now).exists():
         editor_digests_send(today=timezone.localdate(now))
@@ -74,7 +62,6 @@ def _editor_digest_retries(now: datetime) -> None:
 
 def editor_digests_send(*, today: date) -> BatchResult:
     """Send every claimable editor digest; each row is claimed on its own (there are few)."""
-    from milestones.models import EditorDigest
 
     result = BatchResult()
     now = timezone.now()
@@ -97,7 +84,6 @@ def editor_digests_send(*, today: date) -> BatchResult:
 def _editor_digest_send_one(
     digest, token: str, overdue: list[dict], stale: list[dict], result: BatchResult
 ) -> None:
-    from milestones.models import EditorDigest
 
     mine = EditorDigest.objects.filter(pk=digest.pk, claim_token=token)
     now = timezone.now()

@@ -38,8 +38,6 @@ from milestones.services.subscriptions import unsubscribe_url
 
 log = logging.getLogger(__name__)
 
-CONFIRM_SALT = "milestones.subscription.confirm"
-UNSUBSCRIBE_SALT = "milestones.subscription.unsubscribe"
 KIND_FLAGS = {rule.kind: rule.flag for rule in reminders.RULES}
 
 
@@ -123,7 +121,7 @@ def reminders_cancel_stale(*, milestone: Milestone, now: datetime | None = None)
     )
 
 
-def scan_day_now(now: datetime | None = None) -> date:
+def reminders_scan_day(now: datetime | None = None) -> date:
     now = now or timezone.now()
     return reminders.scan_day(now, settings.REMINDER_SEND_HOUR, ZoneInfo(settings.TIME_ZONE))
 

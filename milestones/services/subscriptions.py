@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -98,8 +99,6 @@ def _enqueue_confirmation(subscription_id: int) -> None:
 
 def _rate_allows(key: str, limit: int, window_seconds: int = 3600) -> bool:
     """Fixed-window counter in the cache: True while ``key`` is under ``limit`` this window."""
-    from django.core.cache import cache
-
     bucket = f"ratelimit:{key}:{int(timezone.now().timestamp()) // window_seconds}"
     cache.add(bucket, 0, window_seconds)
     try:
