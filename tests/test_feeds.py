@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import feedparser
 import pytest
+import time_machine
+from django.utils import timezone
+from django.utils.http import http_date, parse_http_date
 from icalendar import Calendar
 
-from milestones import services
+from milestones import selectors, services
 from milestones.models import Milestone
 from tests.factories import AnnouncementFactory, make_milestone
 
@@ -136,20 +139,73 @@ def test_changes_feed_is_empty_without_changes(client, seed):
 # --- conditional requests -------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        "/feeds/timeline.ics",
-        "/organisations/casip/calendar.ics",
-        "/feeds/announcements.atom",
-        "/feeds/changes.atom",
-    ],
-)
+FEEDS = [
+    "/feeds/timeline.ics",
+    "/organisations/casip/calendar.ics",
+    "/feeds/announcements.atom",
+    "/feeds/changes.atom",
+]
+
+
+def edit_a_milestone(at: datetime) -> None:
+    """A title edit, the kind that changes no announcement date (the Atom feeds' own clock)."""
+    with time_machine.travel(at, tick=False):
+        toyota = Milestone.objects.get(slug=TOYOTA)
+        toyota.title = "Toyota: solid-state cars, restated"
+        toyota.save()
+
+
+@pytest.mark.parametrize("url", FEEDS)
 def test_feeds_answer_conditional_requests(client, seed, url):
     first = client.get(url)
     assert first.status_code == 200 and first["ETag"] and first["Last-Modified"]
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
     assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_after_an_edit_the_previous_last_modified_gets_the_new_feed(client, seed, url):
+    previous = client.get(url)["Last-Modified"]
+    edited_at = timezone.now() + timedelta(days=1)  # ahead of the seed, as a real edit is
+    edit_a_milestone(edited_at)
+    response = client.get(url, HTTP_IF_MODIFIED_SINCE=previous)
+    assert response.status_code == 200
+    assert response["Last-Modified"] == http_date(edited_at.timestamp())
+    assert response["Last-Modified"] != previous
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_after_an_edit_the_current_last_modified_gets_304(client, seed, url):
+    edit_a_milestone(timezone.now() + timedelta(days=1))
+    current = client.get(url)
+    not_modified = client.get(url, HTTP_IF_MODIFIED_SINCE=current["Last-Modified"])
+    assert not_modified.status_code == 304
+    assert not_modified["Last-Modified"] == current["Last-Modified"]
+    assert not_modified["ETag"] == current["ETag"]
+
+
+@pytest.mark.parametrize("url", FEEDS)
+def test_last_modified_is_the_value_the_304_check_compares(client, seed, url):
+    # Just before a second boundary: rounding instead of truncating would date the feed a second late.
+    edit_a_milestone(datetime(2031, 5, 6, 7, 8, 9, 999_999, tzinfo=UTC))
+    changed_at, _counts = selectors.freshness()
+    response = client.get(url)
+    assert parse_http_date(response["Last-Modified"]) == int(changed_at.timestamp())
+    assert response["Last-Modified"] == "Tue, 06 May 2031 07:08:09 GMT"
+    one_second_earlier = http_date(int(changed_at.timestamp()) - 1)
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=one_second_earlier).status_code == 200
+    assert client.get(url, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"]).status_code == 304
+
+
+def test_an_edit_within_the_same_second_changes_the_etag(client, seed):
+    """HTTP dates cannot tell two edits in one second apart; the ETag can."""
+    at = datetime(2031, 5, 6, 7, 8, 9, 100_000, tzinfo=UTC)
+    edit_a_milestone(at)
+    first = client.get("/feeds/changes.atom")
+    edit_a_milestone(at + timedelta(milliseconds=500))
+    response = client.get("/feeds/changes.atom", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200
+    assert response["Last-Modified"] == first["Last-Modified"] and response["ETag"] != first["ETag"]
 
 
 def test_etag_changes_when_a_target_moves(client, seed):

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from milestones.models import Milestone
+from milestones.web.caching import _key
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +66,6 @@ def test_within_the_fresh_window_no_query_is_made_and_edits_wait(
 def test_while_another_process_redraws_the_previous_page_is_served(client, page_cache):
     old = client.get("/").content
     rename_toyota("Toyota: renamed launch")
-    from milestones.web.views.caching import _key
-
     request = client.get("/").wsgi_request  # renders once more, then simulate a concurrent redraw
     rename_toyota("Toyota: renamed again")
     cache.add(_key(request, "home") + ":drawing", 1, 30)

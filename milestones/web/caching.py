@@ -14,18 +14,25 @@ So an edit shows within ``PAGE_CACHE_FRESH_SECONDS`` and there is no
 invalidation code. Only the body and status are cached; headers (CSP,
 request id) are added per request by the middleware. Pages whose forms carry
 a CSRF token are never cached.
+
+The feeds answer conditional requests from the same reading (``conditional``):
+one clock for the page cache, ``ETag``, ``Last-Modified`` and the 304 decision.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 
 from milestones import selectors
 
@@ -35,11 +42,58 @@ def _key(request: HttpRequest, view_name: str) -> str:
     return "page:" + hashlib.sha256(fingerprint.encode()).hexdigest()
 
 
-def freshness_of(request: HttpRequest) -> tuple:
-    # Shared with the feeds' ETag and Last-Modified checks: computed once per request.
+@dataclass(frozen=True)
+class Freshness:
+    """One reading of ``selectors.freshness()``: the newest change and the row counts."""
+
+    changed_at: datetime | None
+    counts: tuple
+
+    @property
+    def last_modified(self) -> int | None:
+        """``changed_at`` in whole seconds, as an HTTP date carries it.
+
+        Both the ``Last-Modified`` header and the If-Modified-Since comparison
+        use this one value, so a client that echoes the header gets a 304."""
+        return int(self.changed_at.timestamp()) if self.changed_at else None
+
+    def etag(self, request: HttpRequest) -> str:
+        # Full precision here: two edits within one second still change the ETag.
+        fingerprint = f"{request.path}?{request.GET.urlencode()}|{self.changed_at}|{self.counts}"
+        return quote_etag(hashlib.sha256(fingerprint.encode()).hexdigest()[:32])
+
+
+def freshness_of(request: HttpRequest) -> Freshness:
+    """Read once per request: the page cache and the conditional checks must agree."""
     if not hasattr(request, "_ssb_freshness"):
-        request._ssb_freshness = selectors.freshness()
+        request._ssb_freshness = Freshness(*selectors.freshness())
     return request._ssb_freshness
+
+
+def conditional(view):
+    """Answer If-None-Match / If-Modified-Since from :func:`freshness_of`.
+
+    Unlike ``django.views.decorators.http.condition`` this overwrites the
+    validators a view set itself: Django's ``Feed`` dates a feed by its newest
+    item, a different clock from the one the 304 check reads, so a client
+    echoing that header was told "changed" after any milestone edit."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        fresh = freshness_of(request)
+        etag = fresh.etag(request)
+        response = get_conditional_response(request, etag=etag, last_modified=fresh.last_modified)
+        if response is None:
+            response = view(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD") and response.status_code in (200, 304):
+            response.headers["ETag"] = etag
+            if fresh.last_modified is not None:
+                response.headers["Last-Modified"] = http_date(fresh.last_modified)
+            else:
+                response.headers.pop("Last-Modified", None)
+        return response
+
+    return wrapper
 
 
 def _respond(entry: dict, state: str) -> HttpResponse:

@@ -4,13 +4,14 @@ Calendars: one all-day event per milestone with a UID that never changes and
 a SEQUENCE that grows with every target revision, so calendar apps update the
 event when a target slips instead of adding a second one.
 
-All feeds answer conditional requests: the ETag is a fingerprint of every row
-they could show (latest change and row counts) plus the query string.
+All feeds answer conditional requests (``caching.conditional``): ETag,
+Last-Modified and the 304 decision all come from one reading of
+``selectors.freshness()`` per request (latest change and row counts of every
+row they could show); the ETag adds the query string.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlparse
@@ -21,32 +22,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
-from django.views.decorators.http import condition, require_safe
+from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
 from milestones import selectors
-from milestones.models import Announcement, Milestone, Organisation
-from milestones.web.caching import cached_page, freshness_of
+from milestones.models import Announcement, Milestone
+from milestones.selectors import pages as page_selectors
+from milestones.web.caching import cached_page, conditional
 from milestones.web.views.timeline import filter_form
 
 FEED_LENGTH = 50
 _UID_DOMAIN = urlparse(settings.SITE_URL).hostname or "ssbtracker"
-
-
-# --- conditional requests ------------------------------------------------------
-
-
-def _etag(request: HttpRequest, *args, **kwargs) -> str:
-    last, counts = freshness_of(request)
-    fingerprint = f"{request.path}?{request.GET.urlencode()}|{last}|{counts}"
-    return hashlib.sha256(fingerprint.encode()).hexdigest()[:32]
-
-
-def _last_modified(request: HttpRequest, *args, **kwargs) -> datetime | None:
-    return freshness_of(request)[0]
-
-
-conditional = condition(etag_func=_etag, last_modified_func=_last_modified)
 
 
 # --- iCalendar -------------------------------------------------------------------
@@ -114,7 +100,7 @@ def timeline_ics(request: HttpRequest) -> HttpResponse:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    milestones = selectors.milestones_filter(selectors.milestone_timeline(), form.filters())
+    milestones = page_selectors.timeline_milestones(form.filters())
     return _calendar_response("SSB Tracker milestones", milestones, request)
 
 
@@ -122,9 +108,8 @@ def timeline_ics(request: HttpRequest) -> HttpResponse:
 @conditional
 @cached_page
 def organisation_ics(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation, slug=slug)
-    filters = selectors.MilestoneFilters(organisation=organisation.slug)
-    milestones = selectors.milestones_filter(selectors.milestone_timeline(), filters)
+    organisation = get_object_or_404(page_selectors.organisations_by_slug(), slug=slug)
+    milestones = page_selectors.organisation_milestones(organisation)
     return _calendar_response(f"{organisation.name} · SSB Tracker", milestones, request)
 
 
@@ -144,7 +129,7 @@ class AnnouncementsFeed(Feed):
         return reverse("milestones:home")
 
     def items(self):
-        return Announcement.objects.select_related("publisher").order_by("-published_on", "-id")[:FEED_LENGTH]
+        return page_selectors.announcements_latest(limit=FEED_LENGTH)
 
     def item_title(self, item: Announcement) -> str:
         return item.title

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from milestones import selectors
 from milestones.domain import chart as layout
 from milestones.models import Milestone, Organisation, Region, Relation
+from milestones.selectors import pages as page_selectors
 from milestones.web.caching import cached_page
 from milestones.web.forms import SearchForm
 from milestones.web.views.timeline import milestone_item
@@ -44,20 +45,15 @@ def _relations_by_kind(organisation: Organisation) -> dict:
 
 @require_safe
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    organisation = get_object_or_404(Organisation.objects.select_related("parent"), slug=slug)
-    filters = selectors.MilestoneFilters(organisation=organisation.slug)
-    milestones = list(
-        selectors.milestones_filter(selectors.milestone_timeline(), filters).order_by(
-            "window_end", "window_start", "title"
-        )
-    )
+    organisation = get_object_or_404(page_selectors.organisation_page(), slug=slug)
+    milestones = list(page_selectors.organisation_milestones(organisation))
     chart = layout.build([milestone_item(m, "category") for m in milestones], today=timezone.localdate())
     context = {
         "organisation": organisation,
-        "subsidiaries": organisation.subsidiaries.order_by("name"),
+        "subsidiaries": organisation.subsidiaries_by_name,
         "milestones": milestones,
         "chart": chart,
-        "announcements": organisation.announcements.select_related("publisher").order_by("-published_on"),
+        "announcements": page_selectors.organisation_announcements(organisation),
         "track_record": selectors.track_record(organisation),
         **_relations_by_kind(organisation),
     }
@@ -89,7 +85,7 @@ def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cached_page
 def upcoming(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    milestones = selectors.milestones_upcoming(today=today).order_by("window_end", "title")
+    milestones = page_selectors.upcoming_page(today=today)
     context = {"milestones": milestones, "today": today, "until": today + timedelta(days=365)}
     return render(request, "milestones/upcoming.html", context)
 
@@ -98,7 +94,7 @@ def upcoming(request: HttpRequest) -> HttpResponse:
 @cached_page
 def overdue(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    milestones = selectors.milestones_overdue(today=today).order_by("window_end", "title")
+    milestones = page_selectors.overdue_page(today=today)
     return render(request, "milestones/overdue.html", {"milestones": milestones, "today": today})
 
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
-from milestones import selectors
 from milestones.domain import chart as layout
 from milestones.models import Milestone, Organisation, Region
+from milestones.selectors import pages as page_selectors
 from milestones.web.caching import cached_page
 from milestones.web.forms import MAX_YEAR, MIN_YEAR, TimelineFilterForm
 
@@ -25,9 +25,8 @@ _CATEGORY_ORDER = {value: index for index, value in enumerate(Milestone.Category
 
 def filter_form(request: HttpRequest) -> TimelineFilterForm:
     """The filter form bound to the URL, with organisation and country choices in one query."""
-    rows = Organisation.objects.order_by("name").values_list("slug", "name", "country")
     organisations, countries = [], {}
-    for slug, name, country in rows:
+    for slug, name, country in page_selectors.organisation_choices():
         organisations.append((slug, name))
         if country:
             countries[country] = Organisation(country=country).country.name
@@ -39,12 +38,7 @@ def filter_form(request: HttpRequest) -> TimelineFilterForm:
 
 def filtered_milestones(form: TimelineFilterForm) -> list[Milestone]:
     """The milestones the form asks for, as believed on ``as_of`` when it is set."""
-    queryset = selectors.milestones_filter(selectors.milestone_timeline(), form.filters())
-    as_of = form.value("as_of")
-    if as_of is None:
-        return list(queryset.order_by("window_end", "window_start", "title"))
-    milestones = [selectors.apply_as_of(m) for m in selectors.milestones_as_of(queryset, as_of)]
-    return sorted(milestones, key=lambda m: (m.window_end, m.window_start, m.title))
+    return page_selectors.timeline_milestones(form.filters(), as_of=form.value("as_of"))
 
 
 def milestone_item(milestone: Milestone, lanes: str) -> layout.Item:
