@@ -68,6 +68,14 @@ def _looks_like_a_queryset(node: ast.expr) -> bool:
             return isinstance(node, ast.Name) and node.id.lower().endswith(QUERYSET_NAMES)
 
 
+def _writes_nothing(call: ast.Call) -> bool:
+    """``formset.save(commit=False)`` only builds the objects (the admin then hands them to a service)."""
+    return any(
+        keyword.arg == "commit" and isinstance(keyword.value, ast.Constant) and keyword.value.value is False
+        for keyword in call.keywords
+    )
+
+
 def model_writes(source: str, path: str) -> list[int]:
     """Line numbers of model writes in ``source`` (a file at ``path``, relative to the repo)."""
     if path.startswith(WRITERS):
@@ -77,7 +85,7 @@ def model_writes(source: str, path: str) -> list[int]:
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
             continue
         method, receiver = node.func.attr, node.func.value
-        if _receiver_name(receiver) in NOT_MODELS:
+        if _receiver_name(receiver) in NOT_MODELS or _writes_nothing(node):
             continue
         if method in WRITE_METHODS or (method in MANAGER_WRITE_METHODS and _looks_like_a_queryset(receiver)):
             lines.append(node.lineno)
@@ -151,6 +159,7 @@ def test_a_write_in_a_face_is_found(source):
         "services.milestone_create(title='x')",
         "self.save(obj, changed, many)",
         "serializer.save()",
+        "formset.save(commit=False)",
     ],
 )
 def test_reads_and_cache_calls_in_a_face_are_not_writes(source):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from milestones import selectors
 from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, Region, Relation
 
-from .serializers import COUNTRY_CHOICES
+from .serializers.base import COUNTRY_CHOICES
 
 
 def _countries() -> list[tuple[str, str]]:

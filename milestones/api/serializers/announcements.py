@@ -1,0 +1,72 @@
+"""Announcements with their quotes."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from milestones import services
+from milestones.api.fields import PageLinkField, SelfLinkField, SummaryRelatedField
+from milestones.api.serializers.base import TIMESTAMPS, CuratedSerializer, slug_field
+from milestones.api.shapes import (
+    AnnouncementSummarySerializer,
+    OrganisationSummarySerializer,
+)
+from milestones.models import (
+    Announcement,
+    Organisation,
+    Person,
+    Publisher,
+    Quote,
+)
+
+# Called hundreds of times per list page: plain functions, no serializer instances.
+_organisation_summary = OrganisationSummarySerializer.build
+_announcement_summary = AnnouncementSummarySerializer.build
+
+
+class QuoteSerializer(serializers.ModelSerializer):
+    speaker = SummaryRelatedField(queryset=Person.objects.all())
+    position = serializers.IntegerField(required=False, min_value=0, max_value=32767)
+
+    class Meta:
+        model = Quote
+        fields = ("speaker", "text", "occasion", "said_on", "position")
+
+
+class AnnouncementSerializer(CuratedSerializer):
+    url = SelfLinkField("announcement")
+    page_url = PageLinkField()
+    slug = slug_field(Announcement)
+    source_url = serializers.URLField(source="url", max_length=1000, help_text="The article itself.")
+    publisher = SummaryRelatedField(queryset=Publisher.objects.all())
+    original_source = SummaryRelatedField(queryset=Publisher.objects.all(), required=False, allow_null=True)
+    organisations = SummaryRelatedField(queryset=Organisation.objects.all(), many=True, required=False)
+    quotes = QuoteSerializer(many=True, required=False, help_text="Written quotes replace the old ones.")
+
+    class Meta:
+        model = Announcement
+        fields = (
+            "url",
+            "page_url",
+            "slug",
+            "title",
+            "published_on",
+            "publisher",
+            "source_url",
+            "paywalled",
+            "original_source",
+            "summary",
+            "organisations",
+            "quotes",
+            *TIMESTAMPS,
+        )
+        read_only_fields = TIMESTAMPS
+
+    api_names = {"url": "source_url"}
+
+    def _save(self, instance: Announcement, validated_data: dict) -> Announcement:
+        self._quotes = validated_data.pop("quotes", None)
+        return super()._save(instance, validated_data)
+
+    def _persist(self, instance: Announcement, data: dict, many: dict) -> Announcement:
+        return services.announcement_save(announcement=instance, data=data, quotes=self._quotes)
