@@ -48,17 +48,17 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/gunicorn --config ssbtracker/gunicorn.conf.py
 
-# Timeline page vs the same rows as JSON, 2,000 milestones (issue 4).
+# Timeline page vs the same rows as JSON, 2,000 milestones.
 .PHONY: bench-pages
 bench-pages: install
 	$(BIN)/python bench/pages.py
 
-# Reminder scan benchmark (issue 5): needs PostgreSQL and wipes the database it is given.
+# Reminder scan benchmark: needs PostgreSQL and wipes the database it is given.
 .PHONY: bench-reminders
 bench-reminders: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ssb_rem_bench} $(BIN)/python bench/reminders.py
 
-# REST API: milestone list vs a values()+orjson baseline, deep cursor page (issue 3). PostgreSQL;
+# REST API: milestone list vs a values()+orjson baseline, deep cursor page. PostgreSQL;
 # the bench owns the database it is given (builds 2,000 orgs / 20,000 announcements / 10,000 milestones).
 .PHONY: bench-api
 bench-api: install

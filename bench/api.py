@@ -1,4 +1,4 @@
-"""REST API benchmark (issue 3): milestone list vs a values()+orjson baseline, and deep cursor pages.
+"""REST API benchmark: milestone list vs a values()+orjson baseline, and deep cursor pages.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssb_bench .venv/bin/python bench/api.py
 

@@ -31,7 +31,8 @@ from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from milestones.domain import schedule as reminders, services  # noqa: E402
+from milestones import services  # noqa: E402
+from milestones.domain import schedule as reminders  # noqa: E402
 from milestones.models import Milestone, Organisation, Reminder, Subscription  # noqa: E402
 
 SCAN_DAY = date(2030, 6, 15)

@@ -14,8 +14,6 @@ from email.utils import parseaddr
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
-# --- SMTP failures -----------------------------------------------------------
-
 TRANSIENT = "transient"
 PERMANENT = "permanent"
 
@@ -37,9 +35,6 @@ def smtp_failure(error: BaseException) -> str:
 
 def describe_error(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"[:500]
-
-
-# --- Composition -------------------------------------------------------------
 
 
 @dataclass(frozen=True)

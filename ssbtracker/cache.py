@@ -1,9 +1,10 @@
 """A Redis cache that degrades instead of failing.
 
-The cache holds only throttling and rate-limit counters. When Redis is down,
-pages and the API must keep answering (the database is the source of truth),
-so cache errors are logged and treated as misses: limits fail open for the
-length of the outage rather than turning every request into a 500.
+The cache holds the API's throttling counters, the sign-up rate limits and the
+reader pages' whole-page cache. When Redis is down, pages and the API must keep
+answering (the database is the source of truth), so cache errors are logged and
+treated as misses: limits fail open and pages are drawn afresh for the length of
+the outage rather than turning every request into a 500.
 """
 
 from __future__ import annotations

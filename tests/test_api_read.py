@@ -28,9 +28,6 @@ def slugs(response) -> list[str]:
     return [row["slug"] for row in results(response)]
 
 
-# --- resources and links ---------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     "resource", ["organisations", "relations", "people", "publishers", "announcements", "milestones"]
 )
@@ -135,9 +132,6 @@ def test_unchanged_detail_answers_304_to_if_none_match(client, seed):
     again = client.get(f"{API}/organisations/catl/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert again.status_code == 304
     assert again["ETag"] == first["ETag"]
-
-
-# --- filters ---------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -251,9 +245,6 @@ def test_relation_people_and_publisher_filters(client, seed):
     assert slugs(client.get(f"{API}/publishers/?q=nikkei")) == ["nikkei-asia"]
 
 
-# --- pagination --------------------------------------------------------------------------
-
-
 def test_cursor_pages_cover_every_row_once_despite_equal_deadlines(client, db):
     populate(25)  # five deadlines shared by five milestones each
     seen, url = [], f"{API}/milestones/?page_size=4"
@@ -311,9 +302,6 @@ def test_no_count_query_on_lists(client, db):
     assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
 
 
-# --- CSV -----------------------------------------------------------------------------------
-
-
 def test_milestone_csv_has_the_same_filtered_rows(client, seed):
     json_slugs = slugs(client.get(f"{API}/milestones/?region=china&page_size=500"))
     response = client.get(f"{API}/milestones/?region=china&format=csv")
@@ -340,9 +328,6 @@ def test_csv_neutralises_spreadsheet_formulas(client, db):
     make_milestone(owner=OrganisationFactory(name="=HYPERLINK(1)", slug="formula"), title="x")
     rows = list(csv.DictReader(io.StringIO(client.get(f"{API}/milestones/?format=csv").getvalue().decode())))
     assert rows[0]["owner"] == "'=HYPERLINK(1)"
-
-
-# --- as_of ---------------------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -410,9 +395,6 @@ def test_head_gives_the_etag_without_a_body(client, seed):
     assert head.status_code == 200
     assert head.content == b""
     assert head["ETag"] == client.get(f"{API}/organisations/catl/")["ETag"]
-
-
-# --- the old spelling --------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

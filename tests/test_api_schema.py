@@ -126,7 +126,6 @@ def test_real_responses_match_the_schema_exactly(client, seed, collection, key, 
         detail.validate(client.get(f"{row['url']}?{query}").json())
 
 
-# --- schemathesis ------------------------------------------------------------------------------
 # Driven through schemathesis' Python API (one Hypothesis run per operation) rather than its
 # pytest plugin, which does not yet run under pytest 9.
 

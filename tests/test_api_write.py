@@ -40,8 +40,6 @@ def etag_of(client: Client, path: str) -> str:
     return response["ETag"]
 
 
-# --- permissions matrix ------------------------------------------------------------------
-
 WRITES = [
     ("post", "organisations/", {"name": "New", "kind": "automaker", "country": "DE"}),
     ("patch", "organisations/catl/", {"founded": "2011"}),
@@ -92,9 +90,6 @@ def test_bad_token_is_401(anonymous, db):
     response = anonymous.get(f"{API}/milestones/", HTTP_AUTHORIZATION="Token nope")
     assert response.status_code == 401
     assert response.json()["detail"] == "Invalid token."
-
-
-# --- milestones through the services -------------------------------------------------------
 
 
 def test_create_milestone_parses_phrase_in_owners_fiscal_year(editor_api, db):
@@ -236,9 +231,6 @@ def test_malformed_json_is_a_400(editor_api, db):
     assert response.status_code == 400
 
 
-# --- other resources -------------------------------------------------------------------------
-
-
 def test_announcement_with_quotes_is_created_and_quotes_replaced(editor_api, seed):
     speaker = PersonFactory(name="Ada")
     body = {
@@ -305,9 +297,6 @@ def test_organisation_aliases_and_country_round_trip(editor_api, db):
     assert Organisation.objects.get(slug="samsung-sdi").aliases == "삼성SDI\nSDI"
 
 
-# --- deletes and conflicts ----------------------------------------------------------------------
-
-
 def test_deleting_a_cited_organisation_is_a_409_naming_the_citers(editor_api, seed):
     response = send(editor_api, "delete", f"{API}/organisations/toyota/", if_match="*")
     assert response.status_code == 409
@@ -334,9 +323,6 @@ def test_deleting_a_milestone_keeps_its_moving_announcement(editor_api, db):
     milestone = make_milestone(moved_by=news)
     assert send(editor_api, "delete", f"{API}/milestones/{milestone.slug}/", if_match="*").status_code == 204
     assert Announcement.objects.filter(pk=news.pk).exists()
-
-
-# --- ETag / If-Match -------------------------------------------------------------------------------
 
 
 def test_write_with_current_etag_succeeds_and_returns_the_new_one(editor_api, seed):
@@ -384,9 +370,6 @@ def test_create_needs_no_if_match(editor_api, db):
     response = send(editor_api, "post", f"{API}/publishers/", {"name": "Reuters"})
     assert response.status_code == 201
     assert response["ETag"] == etag_of(editor_api, response["Location"])
-
-
-# --- throttling and tokens ---------------------------------------------------------------------
 
 
 def test_anonymous_clients_are_throttled_with_429(settings, db):

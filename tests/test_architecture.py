@@ -120,8 +120,6 @@ def test_no_module_is_over_400_lines():
     assert not too_long, f"split by what they own (max {MAX_MODULE_LINES} lines):\n" + "\n".join(too_long)
 
 
-# --- The detector itself, on small sources -----------------------------------------------------
-
 FACE = "milestones/web/views/pages.py"
 
 

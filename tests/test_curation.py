@@ -253,9 +253,6 @@ def test_500_row_csv_import_through_the_admin(editor_client, seed, record_proper
         print(f"\n{timing}")
 
 
-# --- de-duplication --------------------------------------------------------------
-
-
 @pytest.mark.parametrize(
     "variant",
     [
@@ -330,9 +327,6 @@ def test_unknown_and_ambiguous_organisations_are_named(seed):
         selectors.organisation_resolve("Twins")
 
 
-# --- repeats, reaffirmations, staleness -----------------------------------------------
-
-
 def test_new_milestone_repeating_an_open_one_points_to_reaffirmation(editor_client, seed):
     toyota = Organisation.objects.get(slug="toyota")
     url = reverse("admin:milestones_milestone_add")
@@ -372,9 +366,6 @@ def test_stale_milestones_are_flagged_in_the_admin(editor_client):
     response = editor_client.get(reverse("admin:milestones_milestone_changelist"), {"stale": "yes"})
     assert [m.slug for m in response.context["cl"].result_list] == ["quiet"]
     assert f"⚠ {old.published_on}" in response.content.decode()
-
-
-# --- exposed on pages and in the API ----------------------------------------------
 
 
 def test_api_filters_by_claim_strength_and_semi_solid_wording(client, seed):

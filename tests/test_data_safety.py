@@ -24,9 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TOYOTA = "toyota-first-solid-state-cars-2027-28"
 
 
-# --- history: who and when ---------------------------------------------------------------
-
-
 @pytest.mark.django_db
 def test_bulk_admin_delete_records_who_deleted_each_relation(editor_client, seed):
     relations = list(Relation.objects.all()[:3])
@@ -78,8 +75,6 @@ def test_api_writes_record_the_token_user_in_history(editor, seed):
     assert patched.status_code == 200, patched.content
     assert Announcement.history.latest("history_date").history_user == editor
 
-
-# --- export_data / import_data -------------------------------------------------------------
 
 READS = ["organisations", "relations", "people", "publishers", "announcements", "milestones"]
 

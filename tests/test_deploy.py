@@ -54,9 +54,6 @@ def manage(env: dict[str, str], *args: str, timeout: int = 120) -> subprocess.Co
     )
 
 
-# --- manage.py check --deploy ------------------------------------------------------------
-
-
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     result = manage(production_env(tmp_path), "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
@@ -76,9 +73,6 @@ def test_production_refuses_to_start_without_a_secret(tmp_path):
     env.pop("SECRET_KEY")
     result = manage(env, "check")
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr
-
-
-# --- connection budget ---------------------------------------------------------------------
 
 
 def test_oversized_web_tier_is_warned_about(tmp_path):
@@ -123,9 +117,6 @@ def test_check_against_the_servers_max_connections(postgres, tmp_path):
     env = production_env(tmp_path, DATABASE_URL=url, WEB_CONCURRENCY="500", DB_POOL_MAX="4")
     result = manage(env, "check", "--database", "default")
     assert "milestones.W001" in result.stderr and "max_connections=" in result.stderr
-
-
-# --- Content-Security-Policy -----------------------------------------------------------------
 
 
 def csp(response) -> dict[str, str]:
@@ -228,9 +219,6 @@ def test_browser_frames_embed_but_not_the_timeline(browser, live_server, seed):
     home_frame = page.query_selector("#home").content_frame()
     assert home_frame is not None and home_frame.query_selector("main") is None, home_frame.url
     context.close()
-
-
-# --- gunicorn + WhiteNoise -------------------------------------------------------------------
 
 
 def _free_port() -> int:

@@ -40,9 +40,6 @@ def atom(client, url: str):
     return parsed
 
 
-# --- iCalendar ------------------------------------------------------------------------------
-
-
 def test_calendar_has_an_all_day_event_spanning_each_window(client, seed):
     events = events_by_url(calendar(client, "/feeds/timeline.ics"))
     assert len(events) == 5
@@ -97,9 +94,6 @@ def test_empty_calendar_is_still_valid(client, db):
     assert calendar(client, "/feeds/timeline.ics").walk("VEVENT") == []
 
 
-# --- Atom ------------------------------------------------------------------------------------
-
-
 def test_announcements_feed(client, seed):
     feed = atom(client, "/feeds/announcements.atom")
     assert feed.feed.title == "SSB Tracker: new announcements"
@@ -134,9 +128,6 @@ def test_changes_feed_reports_target_moves_and_status_changes(client, seed):
 def test_changes_feed_is_empty_without_changes(client, seed):
     # First claims are not changes; the reschedule-to-delayed status flip would be.
     assert atom(client, "/feeds/changes.atom").entries == []
-
-
-# --- conditional requests -------------------------------------------------------------------
 
 
 FEEDS = [

@@ -98,9 +98,6 @@ def test_not_found_warning_carries_the_request_id(client, caplog):
     assert as_logged(record)["request_id"] == "lost-42"
 
 
-# --- Sentry ------------------------------------------------------------------------------
-
-
 def test_sentry_is_off_without_a_dsn():
     assert "SENTRY_DSN" not in os.environ
     assert not sentry_sdk.get_client().is_active()

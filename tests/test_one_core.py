@@ -176,9 +176,6 @@ def test_the_same_milestone_through_every_face_gives_identical_rows(face, base, 
     }
 
 
-# --- deleting what something cites ---------------------------------------------------
-
-
 @pytest.fixture
 def cited(base) -> dict:
     nissan = Organisation.objects.get(slug="nissan")
@@ -244,9 +241,6 @@ def test_import_deletes_an_uncited_record(base):
     result = AnnouncementResource().import_data(dataset, dry_run=False)
     assert not result.has_errors() and not result.has_validation_errors()
     assert not Announcement.objects.filter(slug="nissan-reaffirms").exists()
-
-
-# --- evidence ------------------------------------------------------------------------------
 
 
 def test_the_announcement_that_moves_a_target_becomes_evidence(cited, client):

@@ -142,9 +142,6 @@ def test_chart_bars_are_links_with_accessible_names(client, seed):
     assert all(bar["aria-label"] and bar["href"].startswith("/milestones/") for bar in bars)
 
 
-# --- contrast -------------------------------------------------------------------------------------
-
-
 def _luminance(hex_colour: str) -> float:
     channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]

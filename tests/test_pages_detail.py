@@ -26,9 +26,6 @@ def text(response) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))
 
 
-# --- organisation ---------------------------------------------------------------------
-
-
 def test_consortium_page_lists_members_by_role(client, seed):
     page = text(client.get("/organisations/casip/"))
     assert "Consortium" in page and "China" in page and "founded January 2024" in page
@@ -86,9 +83,6 @@ def test_organisation_without_milestones_or_announcements(client):
 
 def test_unknown_organisation_is_404(client, db):
     assert client.get("/organisations/nobody/").status_code == 404
-
-
-# --- milestone --------------------------------------------------------------------------------
 
 
 def test_milestone_page_shows_target_as_said_and_as_window(client, seed):
@@ -149,7 +143,7 @@ def test_get_reminders_section_renders_the_subscribe_form(client, seed):
     html = client.get(TOYOTA).content.decode()
     section = html[html.index('id="reminders-h"') :]
     assert "Get reminders" in section
-    assert 'name="email"' in section  # the reminders app's form (issue 5)
+    assert 'name="email"' in section  # the reminders app's form
 
 
 def test_milestone_page_queries_do_not_grow_with_evidence(client, seed):
@@ -163,9 +157,6 @@ def test_milestone_page_queries_do_not_grow_with_evidence(client, seed):
     assert len(many) == len(few)
 
 
-# --- announcement --------------------------------------------------------------------------------
-
-
 def test_announcement_page_has_source_quotes_and_links(client, seed):
     page = text(client.get("/announcements/china-launches-solid-state-battery-offensive/"))
     assert "electrive · 13 February 2024 · according to Nikkei Asia" in page
@@ -173,9 +164,6 @@ def test_announcement_page_has_source_quotes_and_links(client, seed):
     assert "— Ouyang Minggao, Professor (Tsinghua University), CASIP opening ceremony, January 2024" in page
     assert "Toyota: first electric cars with solid-state batteries launched" in page
     assert "Paywall" not in page
-
-
-# --- upcoming, overdue ------------------------------------------------------------------------------
 
 
 def test_upcoming_lists_deadlines_in_the_next_twelve_months(client):
@@ -202,9 +190,6 @@ def test_overdue_lists_ended_unfinished_milestones(client):
 def test_empty_lists_say_so(client, db):
     assert "No deadlines fall in the next twelve months." in text(client.get("/upcoming/"))
     assert "Nothing is overdue." in text(client.get("/overdue/"))
-
-
-# --- search ----------------------------------------------------------------------------------------
 
 
 def test_search_finds_organisations_by_alias(client, seed):
@@ -234,9 +219,6 @@ def test_postgres_search_uses_full_text_with_stemming(client, seed, postgres):
     # "launches" stems to "launch", which plain icontains on "launched" would not match with "launching".
     page = text(client.get("/search/", {"q": "launching"}))
     assert "Toyota: first electric cars with solid-state batteries launched" in page
-
-
-# --- race ----------------------------------------------------------------------------------------------
 
 
 def test_race_shows_earliest_target_per_region_and_category(client, seed):

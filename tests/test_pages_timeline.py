@@ -67,9 +67,6 @@ def bulk_milestones(count: int, first: int = 0) -> None:
     )
 
 
-# --- content ----------------------------------------------------------------------
-
-
 def test_seed_timeline_has_a_lane_per_organisation(client, seed):
     html = client.get("/").content.decode()
     assert lane_labels(html)[:3] == ["Toyota", "Nissan", "CASIP"]  # earliest deadline first
@@ -145,9 +142,6 @@ def test_list_groups_milestones_by_year(client, seed):
 
 def test_today_line_is_drawn(client, seed):
     assert 'class="tl-today"' in client.get("/").content.decode()
-
-
-# --- filters ------------------------------------------------------------------------
 
 
 def test_region_japan_hides_casip(client, seed):
@@ -244,9 +238,6 @@ def test_as_of_in_the_future_is_refused(client, seed):
     assert "As-of dates cannot be in the future" in response.content.decode()
 
 
-# --- empty states -----------------------------------------------------------------
-
-
 def test_empty_database_says_so(client):
     html = client.get("/").content.decode()
     assert "No milestones recorded yet" in html
@@ -257,9 +248,6 @@ def test_no_results_offers_to_clear_filters(client, seed):
     html = client.get("/", {"q": "zeppelin"}).content.decode()
     assert "No milestones match these filters" in html
     assert 'href="/">clear all filters</a>' in html
-
-
-# --- embed -----------------------------------------------------------------------------
 
 
 def test_embed_may_be_framed_anywhere_other_pages_may_not(client, seed):
@@ -290,9 +278,6 @@ def test_timeline_advertises_its_feeds(client, seed):
     assert '<link rel="alternate" type="text/calendar"' in head
     assert 'href="/feeds/timeline.ics?region=japan"' in head
     assert head.count('type="application/atom+xml"') == 2
-
-
-# --- query counts -----------------------------------------------------------------------
 
 
 def _queries(client) -> int:

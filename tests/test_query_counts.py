@@ -30,9 +30,6 @@ def _no_page_cache(settings):
     settings.PAGE_CACHE_SECONDS = 0  # a cached page would hide its queries
 
 
-# --- builders ---------------------------------------------------------------------------
-
-
 def milestone_with_relations(number: int, *, owner: Organisation | None = None) -> Milestone:
     """A milestone (with its own owner unless given), one participant and one sourced announcement."""
     milestone = make_milestone(owner=owner or OrganisationFactory(), title=f"Cells in production {number}")
@@ -84,8 +81,6 @@ def milestone_with_rows(rows: int) -> Milestone:
         target_move(milestone, number=number)
     return milestone
 
-
-# --- reader pages and feeds -----------------------------------------------------------------
 
 # One line per path: what each query is for, so a changed number is easy to place.
 HOME_QUERIES = 5  # filter choices; milestones (+ revision count); participants; evidence; first claims
@@ -147,8 +142,6 @@ def test_changes_feed(client, rows, django_assert_num_queries):
     assert response.content.decode().count("<entry>") == min(2 * rows, FEED_LENGTH)
 
 
-# --- reminder sender ----------------------------------------------------------------------------
-
 DAY = date(2030, 12, 24)  # "7 days before" for every 2030 target
 NOON = datetime(2030, 12, 24, 12, tzinfo=UTC)
 # the claim: due addresses; their subscriptions; the claiming UPDATE; the claimed rows with
@@ -184,8 +177,6 @@ def test_reminder_batch_costs_one_update_per_digest(rows, django_assert_num_quer
         result = services.reminders_send_batch(limit=100)
     assert result.sent == rows and len(mailoutbox) == rows
 
-
-# --- admin changelists --------------------------------------------------------------------------
 
 # session; user; result and full counts; the page's rows (owner joined); date hierarchy (3)
 MILESTONE_CHANGELIST_QUERIES = 8

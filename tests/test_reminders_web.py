@@ -44,9 +44,6 @@ def link_in(message, name: str) -> str:
     return re.search(rf"https?://\S+/subscriptions/{name}/\S+/", message.body).group(0).split("8000", 1)[1]
 
 
-# --- Template tag ------------------------------------------------------------
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("scope", ["milestone", "organisation", "all"])
 def test_subscribe_form_tag_renders_a_form_for_each_scope(scope):
@@ -63,9 +60,6 @@ def test_subscribe_form_tag_renders_a_form_for_each_scope(scope):
     assert 'action="/subscriptions/"' in html
     assert f'name="scope" value="{scope}"' in html
     assert html.count('type="checkbox"') == 5
-
-
-# --- Form --------------------------------------------------------------------
 
 
 @pytest.mark.django_db
@@ -207,9 +201,6 @@ def test_unsubscribe_get_asks_and_post_unsubscribes_every_subscription_of_the_ad
     assert Client().post(url.replace("/unsubscribe/", "/unsubscribe/x")).status_code == 400
 
 
-# --- API ---------------------------------------------------------------------
-
-
 def api_post(client, django_capture_on_commit_callbacks, payload):
     with django_capture_on_commit_callbacks(execute=True):
         return client.post(API, payload, content_type="application/json")
@@ -253,9 +244,6 @@ def test_api_is_rate_limited(client, settings, django_capture_on_commit_callback
     assert api_post(client, django_capture_on_commit_callbacks, payload).status_code == 429
 
 
-# --- EMAIL_URL ---------------------------------------------------------------
-
-
 def test_email_url_unset_writes_files_under_var():
     assert email_settings("", file_path="/srv/var/mail") == {
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
@@ -291,9 +279,6 @@ def test_email_url_implicit_tls_and_timeout():
 def test_bad_email_url_is_refused_at_start_up(url, reason):
     with pytest.raises(ImproperlyConfigured, match=reason):
         email_settings(url, file_path="")
-
-
-# --- Editors' digest --------------------------------------------------------------
 
 
 @pytest.mark.django_db

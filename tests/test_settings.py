@@ -72,8 +72,6 @@ def test_suite_database_matches_the_environment():
     assert connection.vendor == expected
 
 
-# --- One module parses the environment ------------------------------------------------
-
 CONFIG_MODULES = (
     "ssbtracker/env.py",
     "ssbtracker/settings.py",

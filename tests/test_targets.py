@@ -158,8 +158,6 @@ def test_non_string_is_refused():
         parse_target(None)  # type: ignore[arg-type]
 
 
-# --- properties ------------------------------------------------------------
-
 years = st.integers(min_value=1990, max_value=2150)
 phrases = st.one_of(
     years.map(str),

@@ -15,6 +15,7 @@ from milestones.admin import resources
 from milestones.admin.base import CuratedAdmin, CuratedForm
 from milestones.domain.targets import ACCEPTED_FORMS
 from milestones.models import Milestone, TargetRevision
+from milestones.selectors.exports import MILESTONE_CLASSIFICATION
 
 
 class MilestoneAdminForm(CuratedForm):
@@ -177,11 +178,7 @@ class MilestoneAdmin(CuratedAdmin):
                     "slug",
                     "owner",
                     "participants",
-                    "category",
-                    "technology",
-                    "electrolyte",
-                    "claim_strength",
-                    "semi_solid_called_solid_state",
+                    *MILESTONE_CLASSIFICATION,
                 )
             },
         ),

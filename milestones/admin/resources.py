@@ -20,7 +20,7 @@ from milestones.domain.urls import normalize_url
 from milestones.http import site_url
 from milestones.models import Announcement, Milestone, Organisation, Publisher, Relation
 from milestones.selectors import UnknownOrganisation, organisation_resolve
-from milestones.selectors.exports import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
+from milestones.selectors.exports import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS, ORGANISATION_FIELDS
 
 LIST_SEPARATOR = "; "
 
@@ -161,21 +161,7 @@ class OrganisationResource(CuratedResource):
 
     class Meta(CuratedResource.Meta):
         model = Organisation
-        fields = (
-            "slug",
-            "name",
-            "kind",
-            "country",
-            "region",
-            "parent",
-            "state_owned",
-            "aliases",
-            "fiscal_year_start_month",
-            "founded",
-            "website",
-            "description",
-            "page_url",
-        )
+        fields = (*ORGANISATION_FIELDS, "page_url")
         export_order = fields
 
     def dehydrate_page_url(self, organisation: Organisation) -> str:

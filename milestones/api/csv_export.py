@@ -9,50 +9,6 @@ from milestones.models import Announcement, Milestone
 
 from .shapes import links
 
-MILESTONE_COLUMNS = [
-    "slug",
-    "title",
-    "owner",
-    "owner_slug",
-    "owner_country",
-    "owner_region",
-    "participants",
-    "category",
-    "technology",
-    "electrolyte",
-    "claim_strength",
-    "semi_solid_called_solid_state",
-    "target_text",
-    "target_edtf",
-    "target_display",
-    "target_start",
-    "target_end",
-    "target_approximate",
-    "status",
-    "overdue",
-    "stale",
-    "last_evidence_on",
-    "achieved_on",
-    "evidence",
-    "url",
-    "page_url",
-]
-
-ANNOUNCEMENT_COLUMNS = [
-    "slug",
-    "title",
-    "published_on",
-    "publisher",
-    "source_url",
-    "paywalled",
-    "original_source",
-    "organisations",
-    "summary",
-    "quotes",
-    "url",
-    "page_url",
-]
-
 
 def _joined(values) -> str:
     return "; ".join(str(value) for value in values)

@@ -79,9 +79,6 @@ class Shape(serializers.Serializer):
         return self.build(instance, links(self.context))
 
 
-# --- summaries: a related record as other resources show it ------------------------------------
-
-
 class OrganisationSummarySerializer(Shape):
     slug = serializers.SlugField()
     name = serializers.CharField()
@@ -152,9 +149,6 @@ SUMMARIES: dict[type, type[Shape]] = {
     Person: PersonSummarySerializer,
     Announcement: AnnouncementSummarySerializer,
 }
-
-
-# --- nested objects -----------------------------------------------------------------------------
 
 
 class TargetSerializer(Shape):
@@ -243,9 +237,6 @@ class RevisionSerializer(Shape):
             "effective_on": revision.effective_on.isoformat(),
             "note": revision.note,
         }
-
-
-# --- errors (built by exceptions.py; described here) ---------------------------------------------
 
 
 class ErrorItemSerializer(serializers.Serializer):

@@ -1,4 +1,6 @@
-"""Thin viewsets: selectors for reads, serializers (and through them services) for writes."""
+"""The API's viewsets: reads come from the selectors, writes go through the serializers to the
+services. The list, retrieve and write actions are our own (not DRF's) for ETags and
+If-Match, CSV export and the per-page loading of links."""
 
 from __future__ import annotations
 
@@ -108,8 +110,6 @@ class CuratedViewSet(viewsets.ModelViewSet):
             return self.list_queryset()
         return self.detail_queryset()
 
-    # --- reads ---------------------------------------------------------------
-
     def list(self, request: Request, *args, **kwargs) -> Response | StreamingHttpResponse:
         queryset = self.filter_queryset(self.get_queryset())
         if isinstance(request.accepted_renderer, CSVRenderer):
@@ -150,8 +150,6 @@ class CuratedViewSet(viewsets.ModelViewSet):
         ):
             request.accepted_renderer, request.accepted_media_type = OrjsonRenderer(), "application/json"
         return super().finalize_response(request, response, *args, **kwargs)
-
-    # --- writes --------------------------------------------------------------
 
     def _fresh(self, pk: int) -> dict:
         """The saved object as a later GET would show it (with its links and revisions)."""

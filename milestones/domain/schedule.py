@@ -66,10 +66,6 @@ def due_days(window: Window, kinds: set[str] | None = None) -> dict[str, date]:
     return result
 
 
-def kinds_due_on(day: date, window: Window, kinds: set[str] | None = None) -> list[str]:
-    return [kind for kind, due in due_days(window, kinds).items() if due == day]
-
-
 def anchor_range(rule: KindRule, first_day: date, last_day: date) -> tuple[date, date]:
     """Anchors for which ``rule`` is due on a day in [first_day, last_day]."""
     shift = timedelta(days=rule.offset_days)

@@ -83,9 +83,6 @@ class _Span:
     uncertain: bool = False
 
 
-# --- calendar helpers -------------------------------------------------------
-
-
 def _year(text: str) -> int:
     year = int(text)
     if not MIN_YEAR <= year <= MAX_YEAR:
@@ -145,8 +142,6 @@ def _range_span(first: _Span, last: _Span, display: str) -> _Span:
     edtf = f"{first.edtf}/{last.edtf}"
     return _Span(edtf, display, first.start, last.end)
 
-
-# --- EDTF ------------------------------------------------------------------
 
 _EDTF_POINT = re.compile(r"(?P<year>\d{4})(?:-(?P<part>\d{2})(?:-(?P<day>\d{2}))?)?(?P<qualifier>[~?%])?")
 
@@ -208,8 +203,6 @@ def _edtf(text: str, opened_on: date) -> Target | None:
     )
     return _target(span, text)
 
-
-# --- phrases ---------------------------------------------------------------
 
 _Y = r"(\d{4})"
 _PHRASES: list[tuple[re.Pattern[str], str]] = [
@@ -294,9 +287,6 @@ def _build(kind: str, groups: tuple[str, ...], fiscal_year_start: int) -> _Span 
     if kind == "month_day_year":
         return _day_span(_year(groups[2]), _month_number(groups[0]), int(groups[1]))
     return None
-
-
-# --- assembly ---------------------------------------------------------------
 
 
 def _target(span: _Span, text: str) -> Target:

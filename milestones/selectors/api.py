@@ -71,9 +71,6 @@ _OWNER_UNSHOWN = tuple(
 _OWNER_COLUMNS = {f"owner_{name}": F(f"owner__{name}") for name in ("slug", "name", "country", "region")}
 
 
-# --- milestones ----------------------------------------------------------------------------
-
-
 def milestones_for_api(*, as_of: date | None = None) -> QuerySet[Milestone]:
     """By deadline, with the owner's summary as ``owner_slug``/``owner_name``/``owner_country``/
     ``owner_region`` annotations (no owner model built). Call :func:`milestone_page_links` on
@@ -216,9 +213,6 @@ def milestone_text_q(text: str) -> Q:
         organisation_search_q(text, prefix="organisation__")
     )
     return Q(title__icontains=text) | organisation_search_q(text, prefix="owner__") | Q(Exists(participant))
-
-
-# --- announcements, organisations, relations, people, publishers ---------------------------------
 
 
 def announcements_for_api() -> QuerySet[Announcement]:

@@ -54,6 +54,39 @@ def export_rows(models: list[type[Model]]) -> Iterator[Model]:
     )
 
 
+# The same fields in the same order wherever a record is shown or exchanged: the admin's
+# forms, the API's representations and the flat exports.
+MILESTONE_CLASSIFICATION = (
+    "category",
+    "technology",
+    "electrolyte",
+    "claim_strength",
+    "semi_solid_called_solid_state",
+)
+ORGANISATION_FIELDS = (
+    "slug",
+    "name",
+    "kind",
+    "country",
+    "region",
+    "parent",
+    "state_owned",
+    "aliases",
+    "fiscal_year_start_month",
+    "founded",
+    "website",
+    "description",
+)
+ANNOUNCEMENT_SOURCE_FIELDS = (
+    "slug",
+    "title",
+    "published_on",
+    "publisher",
+    "source_url",
+    "paywalled",
+    "original_source",
+)
+
 MILESTONE_COLUMNS = [
     "slug",
     "title",
@@ -62,11 +95,7 @@ MILESTONE_COLUMNS = [
     "owner_country",
     "owner_region",
     "participants",
-    "category",
-    "technology",
-    "electrolyte",
-    "claim_strength",
-    "semi_solid_called_solid_state",
+    *MILESTONE_CLASSIFICATION,
     "target_text",
     "target_edtf",
     "target_display",
@@ -84,13 +113,7 @@ MILESTONE_COLUMNS = [
 ]
 
 ANNOUNCEMENT_COLUMNS = [
-    "slug",
-    "title",
-    "published_on",
-    "publisher",
-    "source_url",
-    "paywalled",
-    "original_source",
+    *ANNOUNCEMENT_SOURCE_FIELDS,
     "organisations",
     "summary",
     "quotes",

@@ -168,9 +168,6 @@ def apply_as_of(milestone: Milestone) -> Milestone:
     return milestone
 
 
-# --- reader pages and feeds (issue 4) ---------------------------------------
-
-
 @dataclass(frozen=True)
 class MilestoneFilters:
     """What a reader can narrow the timeline by; every field comes from the URL."""

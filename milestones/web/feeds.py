@@ -35,9 +35,6 @@ FEED_LENGTH = 50
 _UID_DOMAIN = urlparse(settings.SITE_URL).hostname or "ssbtracker"
 
 
-# --- iCalendar -------------------------------------------------------------------
-
-
 def _event(milestone: Milestone, request: HttpRequest) -> Event:
     event = Event()
     event.add("uid", f"milestone-{milestone.pk}@{_UID_DOMAIN}")
@@ -113,20 +110,22 @@ def organisation_ics(request: HttpRequest, slug: str) -> HttpResponse:
     return _calendar_response(f"{organisation.name} · SSB Tracker", milestones, request)
 
 
-# --- Atom ---------------------------------------------------------------------------
-
-
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-class AnnouncementsFeed(Feed):
+class SiteFeed(Feed):
+    """An Atom feed of the site, linking to its home page."""
+
     feed_type = Atom1Feed
-    title = "SSB Tracker: new announcements"
-    subtitle = "Sourced statements about solid-state battery commercialisation."
 
     def link(self) -> str:
         return reverse("milestones:home")
+
+
+class AnnouncementsFeed(SiteFeed):
+    title = "SSB Tracker: new announcements"
+    subtitle = "Sourced statements about solid-state battery commercialisation."
 
     def items(self):
         return page_selectors.announcements_latest(limit=FEED_LENGTH)
@@ -193,13 +192,9 @@ def _status_changes() -> list[Change]:
     ]
 
 
-class ChangesFeed(Feed):
-    feed_type = Atom1Feed
+class ChangesFeed(SiteFeed):
     title = "SSB Tracker: milestone changes"
     subtitle = "Targets that moved and statuses that changed."
-
-    def link(self) -> str:
-        return reverse("milestones:home")
 
     def items(self) -> list[Change]:
         changes = _target_changes() + _status_changes()

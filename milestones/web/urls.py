@@ -10,7 +10,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("milestones/<slug:slug>/", views.milestone_detail, name="milestone"),
     path("announcements/<slug:slug>/", views.announcement_detail, name="announcement"),
-    # Reader pages and feeds (issue 4)
+    # Reader pages and feeds
     path("embed/", views.embed, name="embed"),
     path("upcoming/", views.upcoming, name="upcoming"),
     path("overdue/", views.overdue, name="overdue"),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("organisations/<slug:slug>/calendar.ics", feeds.organisation_ics, name="organisation_ics"),
     path("feeds/announcements.atom", feeds.announcements_feed, name="announcements_feed"),
     path("feeds/changes.atom", feeds.changes_feed, name="changes_feed"),
-    # Reminders (issue 5)
+    # Reminders
     path("subscriptions/", views_subscriptions.subscribe, name="subscribe"),
     path(
         "subscriptions/confirm/<str:token>/",

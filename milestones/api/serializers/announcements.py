@@ -7,10 +7,6 @@ from rest_framework import serializers
 from milestones import services
 from milestones.api.fields import PageLinkField, SelfLinkField, SummaryRelatedField
 from milestones.api.serializers.base import TIMESTAMPS, CuratedSerializer, slug_field
-from milestones.api.shapes import (
-    AnnouncementSummarySerializer,
-    OrganisationSummarySerializer,
-)
 from milestones.models import (
     Announcement,
     Organisation,
@@ -18,10 +14,7 @@ from milestones.models import (
     Publisher,
     Quote,
 )
-
-# Called hundreds of times per list page: plain functions, no serializer instances.
-_organisation_summary = OrganisationSummarySerializer.build
-_announcement_summary = AnnouncementSummarySerializer.build
+from milestones.selectors.exports import ANNOUNCEMENT_SOURCE_FIELDS
 
 
 class QuoteSerializer(serializers.ModelSerializer):
@@ -48,13 +41,7 @@ class AnnouncementSerializer(CuratedSerializer):
         fields = (
             "url",
             "page_url",
-            "slug",
-            "title",
-            "published_on",
-            "publisher",
-            "source_url",
-            "paywalled",
-            "original_source",
+            *ANNOUNCEMENT_SOURCE_FIELDS,
             "summary",
             "organisations",
             "quotes",

@@ -8,14 +8,6 @@ from django_countries import countries
 from rest_framework import serializers
 
 from milestones import services
-from milestones.api.shapes import (
-    AnnouncementSummarySerializer,
-    OrganisationSummarySerializer,
-)
-
-# Called hundreds of times per list page: plain functions, no serializer instances.
-_organisation_summary = OrganisationSummarySerializer.build
-_announcement_summary = AnnouncementSummarySerializer.build
 
 COUNTRY_CHOICES = [(code, name) for code, name in countries]
 TIMESTAMPS = ("created_at", "updated_at")

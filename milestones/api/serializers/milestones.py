@@ -26,6 +26,7 @@ from milestones.models import (
     Milestone,
     Organisation,
 )
+from milestones.selectors.exports import MILESTONE_CLASSIFICATION
 
 # Called hundreds of times per list page: plain functions, no serializer instances.
 _organisation_summary = OrganisationSummarySerializer.build
@@ -69,11 +70,7 @@ class MilestoneSerializer(CuratedSerializer):
             "title",
             "owner",
             "participants",
-            "category",
-            "technology",
-            "electrolyte",
-            "claim_strength",
-            "semi_solid_called_solid_state",
+            *MILESTONE_CLASSIFICATION,
             "target",
             "status",
             "overdue",

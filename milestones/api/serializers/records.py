@@ -18,8 +18,6 @@ from milestones.api.serializers.base import (
     slug_field,
 )
 from milestones.api.shapes import (
-    AnnouncementSummarySerializer,
-    OrganisationSummarySerializer,
     TrackRecordSerializer,
     links,
 )
@@ -30,10 +28,7 @@ from milestones.models import (
     Publisher,
     Relation,
 )
-
-# Called hundreds of times per list page: plain functions, no serializer instances.
-_organisation_summary = OrganisationSummarySerializer.build
-_announcement_summary = AnnouncementSummarySerializer.build
+from milestones.selectors.exports import ORGANISATION_FIELDS
 
 
 class AliasesField(serializers.ListField):
@@ -65,18 +60,7 @@ class OrganisationSerializer(CuratedSerializer):
         fields = (
             "url",
             "page_url",
-            "slug",
-            "name",
-            "kind",
-            "country",
-            "region",
-            "parent",
-            "state_owned",
-            "aliases",
-            "fiscal_year_start_month",
-            "founded",
-            "website",
-            "description",
+            *ORGANISATION_FIELDS,
             "track_record",
             *TIMESTAMPS,
         )
