@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from milestones import selectors, services
 from milestones.admin.resources import MilestoneResource
-from milestones.api.csv_export import MILESTONE_COLUMNS
 from milestones.domain.urls import normalize_url
 from milestones.models import Announcement, Milestone, Organisation
+from milestones.selectors.exports import MILESTONE_COLUMNS
 from tests.factories import AnnouncementFactory, OrganisationFactory, make_milestone
 from tests.formdata import form_data
 

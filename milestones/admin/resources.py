@@ -16,7 +16,6 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from milestones import selectors, services
-from milestones.domain.urls import normalize_url
 from milestones.http import site_url
 from milestones.models import Announcement, Milestone, Organisation, Publisher, Relation
 from milestones.selectors import UnknownOrganisation, organisation_resolve
@@ -54,7 +53,7 @@ class OrganisationsWidget(widgets.ManyToManyWidget):
                 unknown.append(str(error))
         if unknown:
             raise ValueError("; ".join(unknown))
-        return Organisation.objects.filter(pk__in=[o.pk for o in resolved])
+        return selectors.organisations_by_pks([o.pk for o in resolved])
 
     def render(self, value, obj=None, **kwargs):
         return LIST_SEPARATOR.join(o.name for o in value.all()) if value is not None else ""
@@ -68,11 +67,9 @@ class AnnouncementsByUrlWidget(widgets.ManyToManyWidget):
 
     def clean(self, value, row=None, **kwargs):
         urls = [u.strip() for u in str(value or "").split(self.separator) if u.strip()]
-        wanted = {normalize_url(u): u for u in urls}
-        found = Announcement.objects.filter(url_normalized__in=wanted)
-        missing = set(wanted) - set(found.values_list("url_normalized", flat=True))
+        found, missing = selectors.announcements_by_urls(urls)
         if missing:
-            raise ValueError("no announcement recorded for " + ", ".join(sorted(wanted[m] for m in missing)))
+            raise ValueError("no announcement recorded for " + ", ".join(missing))
         return found
 
     def render(self, value, obj=None, **kwargs):
@@ -87,9 +84,7 @@ class PublisherWidget(widgets.ForeignKeyWidget):
         if value in (None, ""):
             return None
         text = str(value).strip()
-        publisher = (
-            Publisher.objects.filter(slug=text).first() or Publisher.objects.filter(name__iexact=text).first()
-        )
+        publisher = selectors.publisher_resolve(text)
         if publisher is None:
             raise ValueError(f"unknown publisher '{text}' (add it in the admin first)")
         return publisher

@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from milestones import services
+from milestones import selectors, services
 from milestones.http import client_address
-from milestones.models import Milestone, Organisation, Reminder, Subscription
+from milestones.models import Reminder, Subscription
 
 ACCEPTED = "If this address can receive reminders, a confirmation link has been sent to it."
 
@@ -26,10 +26,10 @@ class SubscriptionRequestSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
     scope = serializers.ChoiceField(choices=Subscription.Scope.choices)
     milestone = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Milestone.objects.all(), required=False, allow_null=True
+        slug_field="slug", queryset=selectors.milestone_choices(), required=False, allow_null=True
     )
     organisation = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Organisation.objects.all(), required=False, allow_null=True
+        slug_field="slug", queryset=selectors.organisation_choices(), required=False, allow_null=True
     )
     kinds = serializers.ListField(
         child=serializers.ChoiceField(choices=Reminder.Kind.choices),

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from milestones import selectors, services
 from milestones.models import Announcement, Milestone
+from milestones.selectors.exports import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
 
 from . import csv_export
 from . import filters as api_filters
@@ -203,7 +204,7 @@ class MilestoneViewSet(CuratedViewSet):
 
     serializer_class = api_serializers.MilestoneSerializer
     filterset_class = api_filters.MilestoneFilter
-    csv_columns = csv_export.MILESTONE_COLUMNS
+    csv_columns = MILESTONE_COLUMNS
 
     def get_serializer_class(self):
         if self.action == "list":
@@ -246,7 +247,7 @@ class AnnouncementViewSet(CuratedViewSet):
 
     serializer_class = api_serializers.AnnouncementSerializer
     filterset_class = api_filters.AnnouncementFilter
-    csv_columns = csv_export.ANNOUNCEMENT_COLUMNS
+    csv_columns = ANNOUNCEMENT_COLUMNS
 
     def list_queryset(self) -> QuerySet:
         return selectors.announcements_for_api()

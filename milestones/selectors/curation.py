@@ -9,12 +9,21 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 
 from django.contrib.auth import get_user_model
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Model, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from milestones.models import Announcement, Milestone, Organisation, Person, Relation, TargetRevision
+from milestones.domain.urls import normalize_url
+from milestones.models import (
+    Announcement,
+    Milestone,
+    Organisation,
+    Person,
+    Publisher,
+    Relation,
+    TargetRevision,
+)
 
 STALE_AFTER = timedelta(days=365)
 SIMILAR_TITLE_RATIO = 0.85
@@ -175,3 +184,41 @@ def user_by_name(username: str):
 def superuser_exists(*, username: str | None = None) -> bool:
     users = get_user_model()._default_manager.filter(is_superuser=True)
     return (users.filter(username=username) if username else users).exists()
+
+
+def organisation_choices() -> QuerySet[Organisation]:
+    """Organisations a form or the API may link to, by slug."""
+    return Organisation.objects.all()
+
+
+def person_choices() -> QuerySet[Person]:
+    return Person.objects.all()
+
+
+def publisher_choices() -> QuerySet[Publisher]:
+    return Publisher.objects.all()
+
+
+def milestone_choices() -> QuerySet[Milestone]:
+    return Milestone.objects.all()
+
+
+def organisations_by_pks(pks: list[int]) -> QuerySet[Organisation]:
+    return Organisation.objects.filter(pk__in=pks)
+
+
+def announcements_by_urls(urls: list[str]) -> tuple[QuerySet[Announcement], list[str]]:
+    """The announcements recorded for these article URLs (any spelling), and the URLs with none."""
+    wanted = {normalize_url(url): url for url in urls}
+    found = Announcement.objects.filter(url_normalized__in=wanted)
+    missing = set(wanted) - set(found.values_list("url_normalized", flat=True))
+    return found, sorted(wanted[key] for key in missing)
+
+
+def publisher_resolve(text: str) -> Publisher | None:
+    """A publisher by slug, else by name (any case)."""
+    return Publisher.objects.filter(slug=text).first() or Publisher.objects.filter(name__iexact=text).first()
+
+
+def record_find(model: type[Model], lookup: dict) -> Model | None:
+    return model._default_manager.filter(**lookup).first()

@@ -1,4 +1,4 @@
-"""Reminders: subscriptions, the outbox scan and the senders.
+"""The reminder outbox: the scan that writes each due reminder once, and the senders.
 
 Delivery promise — none lost, at most one duplicate per crash:
 - The due reminders live in the database (``Reminder``), never in a broker

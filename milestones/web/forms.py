@@ -1,4 +1,5 @@
-"""The timeline's filter form: every filter is a GET parameter, so a view is a shareable URL."""
+"""The reader pages' forms: the timeline's filters (every filter is a GET parameter, so a view
+is a shareable URL) and the reminder sign-up, shared by its page and its template tag."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from milestones.models import Milestone, Organisation, Region
+from milestones import selectors
+from milestones.models import Milestone, Organisation, Region, Reminder, Subscription
 from milestones.selectors import MilestoneFilters
 
 LANE_CHOICES = [("organisation", "Organisation"), ("region", "Region"), ("category", "Category")]
@@ -90,3 +92,30 @@ class TimelineFilterForm(forms.Form):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label="Search", max_length=100, required=False)
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(max_length=254, label="Your email")
+    scope = forms.ChoiceField(choices=Subscription.Scope.choices, widget=forms.HiddenInput)
+    milestone = forms.ModelChoiceField(
+        queryset=selectors.milestone_choices(), required=False, widget=forms.HiddenInput
+    )
+    organisation = forms.ModelChoiceField(
+        queryset=selectors.organisation_choices(), required=False, widget=forms.HiddenInput
+    )
+    kinds = forms.MultipleChoiceField(
+        label="Remind me",
+        choices=Reminder.Kind.choices,
+        initial=Reminder.Kind.values,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one reminder."},
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        scope = data.get("scope")
+        if scope == Subscription.Scope.MILESTONE and not data.get("milestone"):
+            self.add_error("milestone", "Choose the milestone to follow.")
+        if scope == Subscription.Scope.ORGANISATION and not data.get("organisation"):
+            self.add_error("organisation", "Choose the organisation to follow.")
+        return data

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from milestones import services
+from milestones import selectors, services
 from milestones.api.fields import PageLinkField, SelfLinkField, SummaryRelatedField
 from milestones.api.serializers.base import TIMESTAMPS, CuratedSerializer, slug_field
 from milestones.models import (
     Announcement,
-    Organisation,
-    Person,
-    Publisher,
     Quote,
 )
 from milestones.selectors.exports import ANNOUNCEMENT_SOURCE_FIELDS
 
 
 class QuoteSerializer(serializers.ModelSerializer):
-    speaker = SummaryRelatedField(queryset=Person.objects.all())
+    speaker = SummaryRelatedField(queryset=selectors.person_choices())
     position = serializers.IntegerField(required=False, min_value=0, max_value=32767)
 
     class Meta:
@@ -31,9 +28,11 @@ class AnnouncementSerializer(CuratedSerializer):
     page_url = PageLinkField()
     slug = slug_field(Announcement)
     source_url = serializers.URLField(source="url", max_length=1000, help_text="The article itself.")
-    publisher = SummaryRelatedField(queryset=Publisher.objects.all())
-    original_source = SummaryRelatedField(queryset=Publisher.objects.all(), required=False, allow_null=True)
-    organisations = SummaryRelatedField(queryset=Organisation.objects.all(), many=True, required=False)
+    publisher = SummaryRelatedField(queryset=selectors.publisher_choices())
+    original_source = SummaryRelatedField(
+        queryset=selectors.publisher_choices(), required=False, allow_null=True
+    )
+    organisations = SummaryRelatedField(queryset=selectors.organisation_choices(), many=True, required=False)
     quotes = QuoteSerializer(many=True, required=False, help_text="Written quotes replace the old ones.")
 
     class Meta:

@@ -22,9 +22,7 @@ from milestones.api.shapes import (
     links,
 )
 from milestones.models import (
-    Announcement,
     Milestone,
-    Organisation,
 )
 from milestones.selectors.exports import MILESTONE_CLASSIFICATION
 
@@ -37,8 +35,8 @@ class MilestoneSerializer(CuratedSerializer):
     url = SelfLinkField("milestone")
     page_url = PageLinkField()
     slug = slug_field(Milestone)
-    owner = SummaryRelatedField(queryset=Organisation.objects.all())
-    participants = SummaryRelatedField(queryset=Organisation.objects.all(), many=True, required=False)
+    owner = SummaryRelatedField(queryset=selectors.organisation_choices())
+    participants = SummaryRelatedField(queryset=selectors.organisation_choices(), many=True, required=False)
     target = TargetField(
         help_text="Written as a phrase or EDTF ('FY2028', 'by 2030', '2030~') or {\"text\": ...}."
     )
@@ -49,9 +47,7 @@ class MilestoneSerializer(CuratedSerializer):
     stale = serializers.SerializerMethodField(
         help_text="Not final and no new evidence for 12 months: 'unconfirmed since last_evidence_on'."
     )
-    evidence = SummaryRelatedField(
-        queryset=Announcement.objects.select_related("publisher"), many=True, required=False
-    )
+    evidence = SummaryRelatedField(queryset=selectors.announcement_choices(), many=True, required=False)
     moved_by = MovedByField(
         write_only=True,
         required=False,

@@ -22,7 +22,6 @@ from milestones.api.shapes import (
     links,
 )
 from milestones.models import (
-    Announcement,
     Organisation,
     Person,
     Publisher,
@@ -51,7 +50,7 @@ class OrganisationSerializer(CuratedSerializer):
     page_url = PageLinkField()
     slug = slug_field(Organisation)
     country = serializers.ChoiceField(choices=COUNTRY_CHOICES, help_text="ISO 3166-1 alpha-2.")
-    parent = SummaryRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True)
+    parent = SummaryRelatedField(queryset=selectors.organisation_choices(), required=False, allow_null=True)
     aliases = AliasesField(required=False, help_text="Other spellings and native names.")
     track_record = serializers.SerializerMethodField()
 
@@ -104,7 +103,9 @@ class PersonSerializer(CuratedSerializer):
     url = SelfLinkField("person")
     page_url = serializers.SerializerMethodField()
     slug = slug_field(Person)
-    affiliation = SummaryRelatedField(queryset=Organisation.objects.all(), required=False, allow_null=True)
+    affiliation = SummaryRelatedField(
+        queryset=selectors.organisation_choices(), required=False, allow_null=True
+    )
 
     class Meta:
         model = Person
@@ -120,11 +121,9 @@ class PersonSerializer(CuratedSerializer):
 class RelationSerializer(CuratedSerializer):
     url = SelfLinkField("relation", key="pk")
     page_url = serializers.SerializerMethodField()
-    source = SummaryRelatedField(queryset=Organisation.objects.all())
-    target = SummaryRelatedField(queryset=Organisation.objects.all())
-    evidence = SummaryRelatedField(
-        queryset=Announcement.objects.select_related("publisher"), many=True, required=False
-    )
+    source = SummaryRelatedField(queryset=selectors.organisation_choices())
+    target = SummaryRelatedField(queryset=selectors.organisation_choices())
+    evidence = SummaryRelatedField(queryset=selectors.announcement_choices(), many=True, required=False)
     many_fields = ("evidence",)
 
     class Meta:

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Model
 
-from milestones import services
+from milestones import selectors, services
 from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, Relation
 
 SEED_FILE = Path(__file__).resolve().parents[2] / "seed" / "casip.json"
@@ -56,7 +56,7 @@ class SeedLoader:
         self, model: type[Model], lookup: dict, values: dict, kind: str, many: dict | None = None
     ) -> Model:
         """Create, or update only what differs (so a re-run writes nothing), through the services."""
-        obj = model.objects.filter(**lookup).first()
+        obj = selectors.record_find(model, lookup)
         created = obj is None
         obj = obj or model(**lookup)
         changed = {name: value for name, value in values.items() if created or getattr(obj, name) != value}

@@ -22,7 +22,7 @@ def subscribe_form(
     organisation: Organisation | None = None,
 ) -> dict:
     # Imported here so the tag module loads even while the form module is being edited.
-    from milestones.web.subscribe_form import SubscribeForm
+    from milestones.web.forms import SubscribeForm
 
     if milestone is not None:
         initial = {"scope": "milestone", "milestone": milestone.pk}

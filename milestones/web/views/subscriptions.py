@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from milestones import services
 from milestones.http import client_address
-from milestones.web.subscribe_form import SubscribeForm
+from milestones.web.forms import SubscribeForm
 
 
 @require_http_methods(["GET", "POST"])
