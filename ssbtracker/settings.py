@@ -89,6 +89,7 @@ TEMPLATES = [
             # The reader pages' tags live with the web face, not in an app-level templatetags/.
             "libraries": {
                 "timeline": "milestones.web.templatetags.timeline",
+                "outlook": "milestones.web.templatetags.outlook",
                 "subscriptions": "milestones.web.templatetags.subscriptions",
             },
         },

@@ -84,9 +84,10 @@ def milestone_with_rows(rows: int) -> Milestone:
 
 # One line per path: what each query is for, so a changed number is easy to place.
 HOME_QUERIES = 5  # filter choices; milestones (+ revision count); participants; evidence; first claims
-ORGANISATION_QUERIES = 11  # organisation+parent; subsidiaries; milestones + 3 prefetches; announcements;
-# track record (2); relations + their evidence
-MILESTONE_QUERIES = 4  # milestone+owner; participants; evidence+publishers; revisions+moved_by+recorded_by
+ORGANISATION_QUERIES = 12  # organisation+parent; subsidiaries; milestones + 3 prefetches; announcements;
+# track record (2); relations + their evidence; every claim's facts for the slip record
+MILESTONE_QUERIES = 5  # milestone+owner; participants; evidence+publishers; revisions+moved_by+recorded_by;
+# every claim's facts for the outside view
 ANNOUNCEMENTS_FEED_QUERIES = 5  # freshness (4 aggregates); announcements+publishers
 CHANGES_FEED_QUERIES = 7  # freshness (4); target moves+milestone+owner+announcement; history ids; history
 

@@ -18,8 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from milestones.models import Announcement, Organisation, Person, Publisher, TargetRevision
-from milestones.selectors import TrackRecord
+from milestones.domain.outlook import REASONS
+from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, TargetRevision
+from milestones.selectors import ClaimOutcome, OutsideView, ReferenceClass, SlipRecord, TrackRecord
 
 # Placeholders that match the routes' patterns, swapped for the real key after reversing once.
 _SLUG_KEY, _PK_KEY = "__key__", "9081726354"
@@ -193,6 +194,113 @@ class TrackRecordSerializer(Shape):
             "missed": record.missed,
             "slips": record.slips,
             "average_slip_months": record.average_slip_months,
+        }
+
+
+class ReferenceClassSerializer(Shape):
+    kind = serializers.ChoiceField(choices=["owner", "category", "all"])
+    key = serializers.CharField(help_text="The owner's slug, the category, or `all`.")
+    label = serializers.CharField(help_text="e.g. 'Toyota', 'Vehicle launch', 'all claims'.")
+
+    @staticmethod
+    def build(reference_class: ReferenceClass, link: Links | None = None) -> dict:
+        return {"kind": reference_class.kind, "key": reference_class.key, "label": reference_class.label}
+
+
+class OutsideViewSerializer(Shape):
+    """How late an open claim will be, judged by how comparable past claims slipped (see
+    /methodology/): with a = ``stated_on`` and e = ``window_end``, P50 = e + (e − a) × the
+    median slip ratio of the reference class, P80 = e + (e − a) × its 80th percentile."""
+
+    p50 = serializers.DateField(help_text="Median end date, to the day (pages show the month).")
+    p80 = serializers.DateField(help_text="80th-percentile end date.")
+    n = serializers.IntegerField(help_text="Slip ratios in the reference class (at least 5).")
+    reference_class = ReferenceClassSerializer()
+    stated_on = serializers.DateField(help_text="a: when the current target was stated.")
+    window_end = serializers.DateField(help_text="e: the end of the current target window.")
+
+    @staticmethod
+    def build(view: OutsideView, link: Links | None = None) -> dict:
+        return {
+            "p50": view.p50.isoformat(),
+            "p80": view.p80.isoformat(),
+            "n": view.n,
+            "reference_class": ReferenceClassSerializer.build(view.reference_class),
+            "stated_on": view.stated_on.isoformat(),
+            "window_end": view.window_end.isoformat(),
+        }
+
+
+OUTSIDE_VIEW_REASON = serializers.ChoiceField(
+    choices=REASONS,
+    allow_null=True,
+    help_text="Why `outside_view` is null: 'final' (achieved, missed or cancelled), 'not enough "
+    "history' (fewer than 5 past claims with a slip ratio), 'not stated yet' (no target known "
+    "on `as_of`), 'stated after its window ended'. Null when there is an outside view.",
+)
+
+
+class ClaimOutcomeSerializer(Shape):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    url = serializers.URLField()
+    category = serializers.ChoiceField(choices=Milestone.Category.choices)
+    stated_on = serializers.DateField(help_text="a0: when the claim was first stated.")
+    first_end = serializers.DateField(help_text="e0: the end of its first window.")
+    outcome_on = serializers.DateField(
+        allow_null=True,
+        help_text="e1: the day achieved; for an open claim its window end or today, whichever is "
+        "later (a lower bound); null for missed and cancelled claims.",
+    )
+    status = serializers.ChoiceField(choices=Milestone.Status.choices)
+    ratio = serializers.FloatField(
+        allow_null=True, help_text="(e1 − e0) / (e0 − a0); null when left out (see `note`)."
+    )
+    note = serializers.CharField(
+        help_text="'achieved', 'open: lower bound', or why left out: 'missed', 'cancelled', "
+        "'first horizon under 90 days'."
+    )
+
+    @staticmethod
+    def build(outcome: ClaimOutcome, link: Links) -> dict:
+        return {
+            "slug": outcome.slug,
+            "title": outcome.title,
+            "url": link.api("milestone", outcome.slug),
+            "category": outcome.category,
+            "stated_on": outcome.stated_on.isoformat(),
+            "first_end": outcome.first_end.isoformat(),
+            "outcome_on": iso(outcome.outcome_on),
+            "status": outcome.status,
+            "ratio": outcome.ratio,
+            "note": outcome.note,
+        }
+
+
+class TrackRecordReportSerializer(Shape):
+    """An organisation's track record and the slip ratios its outside views are built from."""
+
+    organisation = OrganisationSummarySerializer()
+    as_of = serializers.DateField(allow_null=True, help_text="The day it was computed for; null for today.")
+    track_record = TrackRecordSerializer()
+    claims = ClaimOutcomeSerializer(many=True, help_text="Its own claims, first stated first.")
+    ratios = serializers.ListField(child=serializers.FloatField(), help_text="The claims' slip ratios.")
+    on_time_rate = serializers.FloatField(
+        allow_null=True, help_text="Achieved by the first window's end, over claims already judged."
+    )
+    miss_rate = serializers.FloatField(allow_null=True, help_text="Missed or cancelled, over all its claims.")
+
+    @staticmethod
+    def build(report: tuple[Organisation, date | None, TrackRecord, SlipRecord], link: Links) -> dict:
+        organisation, as_of, record, slips = report
+        return {
+            "organisation": OrganisationSummarySerializer.build(organisation, link),
+            "as_of": iso(as_of),
+            "track_record": TrackRecordSerializer.build(record),
+            "claims": [ClaimOutcomeSerializer.build(outcome, link) for outcome in slips.outcomes],
+            "ratios": slips.ratios,
+            "on_time_rate": slips.on_time_rate,
+            "miss_rate": slips.miss_rate,
         }
 
 

@@ -10,12 +10,13 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, serializers, status, viewsets
-from rest_framework.decorators import api_view, permission_classes, schema
+from rest_framework.decorators import action, api_view, permission_classes, schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,7 +33,7 @@ from .exceptions import PreconditionFailed
 from .parsers import OrjsonParser
 from .renderers import CSVRenderer, Negotiation, OrjsonRenderer, csv_lines
 from .schema import ApiSchema
-from .shapes import links
+from .shapes import TrackRecordReportSerializer, links
 
 _ETAG = OpenApiParameter(
     "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=["200", "201"], description="Entity tag."
@@ -54,6 +55,14 @@ _AS_OF = OpenApiParameter(
     OpenApiTypes.DATE,
     description="Show targets and statuses as recorded on this day (YYYY-MM-DD). "
     "Filters and ordering still use today's values.",
+)
+
+
+_AS_OF_TRACK_RECORD = OpenApiParameter(
+    "as_of",
+    OpenApiTypes.DATE,
+    description="The track record and ratios as they would have been computed on this day, "
+    "from what was known then (YYYY-MM-DD).",
 )
 
 
@@ -101,6 +110,16 @@ class CuratedViewSet(viewsets.ModelViewSet):
 
     def detail_queryset(self) -> QuerySet:
         return self.list_queryset()
+
+    def as_of(self) -> date | None:
+        """The ``as_of`` day a read asks for, or None."""
+        if self.request.method not in ("GET", "HEAD") or "as_of" not in self.request.query_params:
+            return None
+        field = serializers.DateField()
+        try:
+            return field.run_validation(self.request.query_params["as_of"])
+        except serializers.ValidationError as error:
+            raise serializers.ValidationError({"as_of": error.detail}) from None
 
     def list_queryset(self) -> QuerySet:
         """The rows a list reads, with their joins; each resource overrides it."""
@@ -211,15 +230,6 @@ class MilestoneViewSet(CuratedViewSet):
             return api_serializers.MilestoneSerializer
         return api_serializers.MilestoneDetailSerializer
 
-    def as_of(self) -> date | None:
-        if self.request.method not in ("GET", "HEAD") or "as_of" not in self.request.query_params:
-            return None
-        field = serializers.DateField()
-        try:
-            return field.run_validation(self.request.query_params["as_of"])
-        except serializers.ValidationError as error:
-            raise serializers.ValidationError({"as_of": error.detail}) from None
-
     def list_queryset(self) -> QuerySet:
         if isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer):
             return selectors.milestones_for_api_csv(as_of=self.as_of())
@@ -228,6 +238,15 @@ class MilestoneViewSet(CuratedViewSet):
     def paginate_queryset(self, queryset: QuerySet) -> list | None:
         # Participants and evidence for the whole page in two queries (see the selector).
         return selectors.milestone_page_links(super().paginate_queryset(queryset))
+
+    def page_context(self, page: list) -> dict:
+        # Outside views for the whole page from one read of every claim, not one per row.
+        context = self.get_serializer_context()
+        context["today"] = timezone.localdate()
+        context["outside_views"] = selectors.outside_views(
+            page, today=context["today"], as_of=context["as_of"]
+        )
+        return context
 
     def detail_queryset(self) -> QuerySet:
         return selectors.milestone_details_for_api(as_of=self.as_of())
@@ -271,6 +290,20 @@ class OrganisationViewSet(CuratedViewSet):
         context = self.get_serializer_context()
         context["track_records"] = selectors.track_records([org.pk for org in page])
         return context
+
+    @extend_schema(parameters=[_AS_OF_TRACK_RECORD], responses=TrackRecordReportSerializer)
+    @action(detail=True, methods=["get"], url_path="track-record", url_name="track-record")
+    def track_record(self, request: Request, *args, **kwargs) -> Response:
+        """Its track record and the slip ratio of each of its claims: what its outside views are
+        computed from (see /methodology/)."""
+        organisation, as_of = self.get_object(), self.as_of()
+        report = (
+            organisation,
+            as_of,
+            selectors.track_record_as_of(organisation, as_of=as_of),
+            selectors.slip_record(organisation, today=timezone.localdate(), as_of=as_of),
+        )
+        return Response(TrackRecordReportSerializer.build(report, links(self.get_serializer_context())))
 
 
 @documented()

@@ -8,6 +8,8 @@ cx, so the chart stays crisp at any width without a fixed viewBox.
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -42,6 +44,7 @@ class Item:
     first_end: date | None = None
     lane_url: str = ""
     lane_order: tuple = ()
+    outlook_end: date | None = None  # the outside view's P80, drawn as a faint extension
 
     @property
     def is_point(self) -> bool:
@@ -64,6 +67,8 @@ class Bar:
     label_end: bool = False  # anchor the label at the bar's end (bars near the right edge)
     clipped_start: bool = False
     clipped_end: bool = False
+    outlook_x: float | None = None
+    outlook_width: float | None = None
 
     @property
     def centre(self) -> float:
@@ -129,6 +134,8 @@ def year_range(items: Iterable[Item], today: date) -> tuple[int, int]:
         years += [item.start.year, item.end.year]
         if item.first_start:
             years += [item.first_start.year, item.first_end.year]
+        if item.outlook_end:
+            years.append(item.outlook_end.year)
     low, high = min(years), max(years)
     if high - low + 1 < MIN_YEARS:
         high = low + MIN_YEARS - 1
@@ -181,6 +188,12 @@ def _bar(item: Item, scale: Scale) -> Bar | None:
         if ghost_end > ghost_start:
             bar.ghost_x = scale.x(ghost_start)
             bar.ghost_width = round(scale.x(ghost_end) - bar.ghost_x, 3)
+    if item.outlook_end and item.outlook_end > item.end:
+        outlook_start = scale.clamp(item.end + timedelta(days=1))
+        outlook_end = scale.clamp(item.outlook_end + timedelta(days=1))
+        if outlook_end > outlook_start:
+            bar.outlook_x = scale.x(outlook_start)
+            bar.outlook_width = round(scale.x(outlook_end) - bar.outlook_x, 3)
     if item.achieved_on and scale.start <= item.achieved_on < scale.end:
         bar.achieved_x = scale.x(item.achieved_on)
     label_pct = len(item.label) * CHAR_PX / ASSUMED_PLOT_PX * 100
@@ -198,6 +211,8 @@ def _extent(bar: Bar) -> tuple[float, float]:
         right = max(right, bar.x + label_pct)
     if bar.ghost_x is not None:
         left, right = min(left, bar.ghost_x), max(right, bar.ghost_x + bar.ghost_width)
+    if bar.outlook_x is not None:
+        right = max(right, bar.outlook_x + bar.outlook_width)
     return left, right
 
 
@@ -223,6 +238,77 @@ def _ticks(scale: Scale, low: int, high: int) -> list[YearTick]:
         x = scale.x(date(year, 1, 1))
         ticks.append(YearTick(year, x, round(scale.x(date(year + 1, 1, 1)) - x, 3)))
     return ticks
+
+
+@dataclass(frozen=True)
+class OutlookMarks:
+    """The milestone page's small chart: stated window, then P50 and P80, on a year axis."""
+
+    start_x: float
+    end_x: float
+    p50_x: float
+    p80_x: float
+    years: list[YearTick]
+
+
+def outlook_marks(*, window_start: date, window_end: date, p50: date, p80: date) -> OutlookMarks:
+    low = min(window_start, p50).year
+    high = max(window_end, p80).year
+    scale = Scale(low, max(high, low + 1))
+    return OutlookMarks(
+        start_x=scale.x(window_start),
+        end_x=scale.x(window_end + timedelta(days=1)),
+        p50_x=scale.x(p50),
+        p80_x=scale.x(p80),
+        years=_ticks(scale, scale.start.year, scale.end.year - 1),
+    )
+
+
+@dataclass(frozen=True)
+class StripDot:
+    index: int  # position in the ratios given, to find the claim behind the dot
+    ratio: float
+    x: float
+    row: int
+
+
+@dataclass(frozen=True)
+class StripPlot:
+    """Slip ratios along one axis: a dot per claim, stacked where dots would touch."""
+
+    dots: list[StripDot]
+    rows: int
+    zero_x: float
+    median: float
+    median_x: float
+    ticks: list[tuple[float, float]]  # (ratio, x)
+
+
+STRIP_DOT_PCT = 2.5  # dots closer than this (in % of the width) go to the next row
+
+
+def strip_plot(ratios: Sequence[float]) -> StripPlot:
+    median = statistics.median(ratios)
+    low = min(0.0, *ratios)
+    high = max(1.0, *ratios)
+    step = next(
+        (s for s in (0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0) if (high - low) / s <= 8), (high - low) / 8
+    )
+    low, high = math.floor(low / step) * step, math.ceil(high / step) * step
+
+    def x(value: float) -> float:
+        return round((value - low) / (high - low) * 100, 3)
+
+    row_ends: list[float] = []
+    dots = []
+    for index, ratio in sorted(enumerate(ratios), key=lambda pair: pair[1]):
+        position = x(ratio)
+        row = next((i for i, end in enumerate(row_ends) if position - end >= STRIP_DOT_PCT), len(row_ends))
+        row_ends[row : row + 1] = [position]
+        dots.append(StripDot(index, ratio, position, row))
+    count = round((high - low) / step)
+    ticks = [(round(low + i * step, 2), x(low + i * step)) for i in range(count + 1)]
+    return StripPlot(dots, max(len(row_ends), 1), x(0.0), median, x(median), ticks)
 
 
 def list_year(start: date, end: date, *, open_start: bool) -> int:

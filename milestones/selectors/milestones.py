@@ -95,6 +95,12 @@ class TrackRecord:
 _DAYS_PER_MONTH = 365.25 / 12
 
 
+def track_record_of(counts: dict[str, int], slip_days: list[int]) -> TrackRecord:
+    """A track record from outcome counts and the days each later-moved deadline slipped."""
+    average = round(sum(slip_days) / len(slip_days) / _DAYS_PER_MONTH, 1) if slip_days else None
+    return TrackRecord(**counts, slips=len(slip_days), average_slip_months=average)
+
+
 def track_records(organisation_ids: list[int]) -> dict[int, TrackRecord]:
     """Track records for many organisations in two queries (owned milestones only)."""
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -114,14 +120,9 @@ def track_records(organisation_ids: list[int]) -> dict[int, TrackRecord]:
     for owner_id, old_end, new_end in revisions:
         if new_end > old_end:
             slips[owner_id].append((new_end - old_end).days)
-    result = {}
-    for org_id in organisation_ids:
-        org_slips = slips.get(org_id, [])
-        average = round(sum(org_slips) / len(org_slips) / _DAYS_PER_MONTH, 1) if org_slips else None
-        result[org_id] = TrackRecord(
-            **counts.get(org_id, {}), slips=len(org_slips), average_slip_months=average
-        )
-    return result
+    return {
+        org_id: track_record_of(counts.get(org_id, {}), slips.get(org_id, [])) for org_id in organisation_ids
+    }
 
 
 def track_record(organisation: Organisation) -> TrackRecord:

@@ -14,6 +14,8 @@ from milestones.selectors import MilestoneFilters
 
 LANE_CHOICES = [("organisation", "Organisation"), ("region", "Region"), ("category", "Category")]
 MIN_YEAR, MAX_YEAR = 2000, 2060
+# How the chart is drawn, not which milestones it shows.
+VIEW_FIELDS = ("lanes", "as_of", "outside")
 
 
 def _any(choices) -> list[tuple[str, str]]:
@@ -43,6 +45,13 @@ class TimelineFilterForm(forms.Form):
         input_formats=["%Y-%m-%d"],
         help_text="YYYY-MM-DD",
         widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    outside = forms.BooleanField(
+        label="Show outside view",
+        required=False,
+        help_text="Extend each open bar to its P80: when it would end if it slipped like past claims.",
+        widget=forms.CheckboxInput(attrs={"value": "1"}),  # ?outside=1 in the shareable URL
+        label_suffix="",  # a checkbox label reads as a statement
     )
 
     def __init__(self, *args, organisations=(), countries=(), **kwargs) -> None:
@@ -86,8 +95,8 @@ class TimelineFilterForm(forms.Form):
 
     @property
     def active(self) -> bool:
-        """Any narrowing filter set (the lane switch and as-of are views, not filters)."""
-        return any(self.value(name) for name in self.fields if name not in ("lanes", "as_of"))
+        """Any narrowing filter set (lanes, as-of and the outside view are views, not filters)."""
+        return any(self.value(name) for name in self.fields if name not in VIEW_FIELDS)
 
 
 class SearchForm(forms.Form):

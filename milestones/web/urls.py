@@ -1,6 +1,7 @@
 from django.urls import path
 
 from milestones.web import feeds, views
+from milestones.web.views import methodology as views_methodology
 from milestones.web.views import subscriptions as views_subscriptions
 
 app_name = "milestones"
@@ -16,6 +17,7 @@ urlpatterns = [
     path("overdue/", views.overdue, name="overdue"),
     path("search/", views.search, name="search"),
     path("race/", views.race, name="race"),
+    path("methodology/", views_methodology.methodology, name="methodology"),
     path("feeds/timeline.ics", feeds.timeline_ics, name="timeline_ics"),
     path("organisations/<slug:slug>/calendar.ics", feeds.organisation_ics, name="organisation_ics"),
     path("feeds/announcements.atom", feeds.announcements_feed, name="announcements_feed"),

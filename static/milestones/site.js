@@ -10,6 +10,7 @@
     ["window", "Window"],
     ["status", "Status"],
     ["first", "Slipped"],
+    ["outlook", "Outside view"],
     ["source", "Source"],
   ];
 
@@ -91,7 +92,9 @@
   // Filters: a changed select or year applies at once (the Apply button stays for no-JS).
   function autoSubmit(form) {
     form.addEventListener("change", function (event) {
-      if (event.target.matches("select, input[type=number], input[type=date]")) form.requestSubmit();
+      if (event.target.matches("select, input[type=number], input[type=date], input[type=checkbox]")) {
+        form.requestSubmit();
+      }
     });
   }
 

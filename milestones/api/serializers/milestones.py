@@ -13,8 +13,10 @@ from milestones import selectors, services
 from milestones.api.fields import MovedByField, PageLinkField, SelfLinkField, SummaryRelatedField, TargetField
 from milestones.api.serializers.base import TIMESTAMPS, CuratedSerializer, slug_field
 from milestones.api.shapes import (
+    OUTSIDE_VIEW_REASON,
     AnnouncementSummarySerializer,
     OrganisationSummarySerializer,
+    OutsideViewSerializer,
     RevisionSerializer,
     TargetSerializer,
     iso,
@@ -47,6 +49,11 @@ class MilestoneSerializer(CuratedSerializer):
     stale = serializers.SerializerMethodField(
         help_text="Not final and no new evidence for 12 months: 'unconfirmed since last_evidence_on'."
     )
+    outside_view = serializers.SerializerMethodField(
+        help_text="Open milestones with enough history: P50/P80 end dates from how comparable past "
+        "claims slipped (see /methodology/); null otherwise, with `outside_view_reason` saying why."
+    )
+    outside_view_reason = serializers.SerializerMethodField(help_text=OUTSIDE_VIEW_REASON.help_text)
     evidence = SummaryRelatedField(queryset=selectors.announcement_choices(), many=True, required=False)
     moved_by = MovedByField(
         write_only=True,
@@ -74,6 +81,8 @@ class MilestoneSerializer(CuratedSerializer):
             "evidence",
             "last_evidence_on",
             "stale",
+            "outside_view",
+            "outside_view_reason",
             "description",
             "moved_by",
             *TIMESTAMPS,
@@ -112,10 +121,31 @@ class MilestoneSerializer(CuratedSerializer):
             "evidence": [_announcement_summary(a, link) for a in evidence],
             "last_evidence_on": iso(selectors.last_evidence_date(instance, evidence)),
             "stale": selectors.is_stale(instance, today=today, evidence=evidence),
+            **self._outside_view_fields(instance),
             "description": instance.description,
             "created_at": iso_datetime(instance.created_at),
             "updated_at": iso_datetime(instance.updated_at),
         }
+
+    def _outside_view_fields(self, milestone: Milestone) -> dict:
+        # The list computes the whole page's views at once (``page_context``); a detail or a
+        # write's answer computes its one view here, in one query as well.
+        views = self.context.get("outside_views")
+        view = views.get(milestone.pk) if views is not None else None
+        if view is None:
+            today = self.context.get("today") or timezone.localdate()
+            view = selectors.outside_view(milestone, today=today, as_of=self._as_of())
+        if isinstance(view, selectors.OutsideView):
+            return {"outside_view": OutsideViewSerializer.build(view), "outside_view_reason": None}
+        return {"outside_view": None, "outside_view_reason": view.reason}
+
+    @extend_schema_field(OutsideViewSerializer(allow_null=True))
+    def get_outside_view(self, milestone: Milestone) -> dict | None:
+        return self._outside_view_fields(milestone)["outside_view"]
+
+    @extend_schema_field(OUTSIDE_VIEW_REASON)
+    def get_outside_view_reason(self, milestone: Milestone) -> str | None:
+        return self._outside_view_fields(milestone)["outside_view_reason"]
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_last_evidence_on(self, milestone: Milestone) -> str:

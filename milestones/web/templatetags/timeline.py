@@ -85,6 +85,8 @@ def _bar_svg(bar: Bar, index: int) -> str:
     }
     if bar.ghost_x is not None:
         details["first"] = f"first announced as {milestone.first_revisions[0].new_display}"
+    if bar.outlook_x is not None:
+        details["outlook"] = f"P80 {bar.item.outlook_end:%B %Y} if it slips like past claims"
     aria = ". ".join([milestone.title, *list(details.values())[2:]])
     data = "".join(f' data-{key}="{escape(value)}"' for key, value in details.items())
     parts = [
@@ -96,6 +98,12 @@ def _bar_svg(bar: Bar, index: int) -> str:
         parts.append(
             f'<rect class="tl-ghost" x="{bar.ghost_x}%" y="{bar_y}" width="{bar.ghost_width}%"'
             f' height="{_BAR_H}" rx="2"/>'
+        )
+    if bar.outlook_x is not None:
+        # Drawn before the window so the bar's own end stays crisp on top of it.
+        parts.append(
+            f'<rect class="tl-outlook" x="{bar.outlook_x}%" y="{bar_y + 3}" width="{bar.outlook_width}%"'
+            f' height="{_BAR_H - 6}"/>'
         )
     parts.append(_shape_svg(bar, bar_y))
     if bar.achieved_x is not None:

@@ -13,13 +13,17 @@ from django.views.decorators.http import require_safe
 
 from milestones import selectors
 from milestones.domain import chart as layout
+from milestones.domain import outlook as method
 from milestones.models import Milestone, Organisation, Region, Relation
+from milestones.selectors import outlook
 from milestones.selectors import pages as page_selectors
 from milestones.web.caching import cached_page
 from milestones.web.forms import SearchForm
 from milestones.web.views.timeline import milestone_item
 
 SEARCH_LIMIT = 50
+# The method's thresholds, for the sentences that explain an outside view or its absence.
+OUTLOOK_TERMS = {"outlook_min_claims": method.MIN_CLASS_SIZE, "outlook_min_horizon": method.MIN_HORIZON_DAYS}
 
 
 def _relations_by_kind(organisation: Organisation) -> dict:
@@ -47,7 +51,8 @@ def _relations_by_kind(organisation: Organisation) -> dict:
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(page_selectors.organisation_page(), slug=slug)
     milestones = list(page_selectors.organisation_milestones(organisation))
-    chart = layout.build([milestone_item(m, "category") for m in milestones], today=timezone.localdate())
+    today = timezone.localdate()
+    chart = layout.build([milestone_item(m, "category") for m in milestones], today=today)
     context = {
         "organisation": organisation,
         "subsidiaries": organisation.subsidiaries_by_name,
@@ -55,6 +60,8 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "chart": chart,
         "announcements": page_selectors.organisation_announcements(organisation),
         "track_record": selectors.track_record(organisation),
+        "slip_record": outlook.slip_record(organisation, today=today),
+        **OUTLOOK_TERMS,
         **_relations_by_kind(organisation),
     }
     return render(request, "milestones/organisation.html", context)
@@ -71,6 +78,8 @@ def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "stale": selectors.is_stale(milestone, today=today),
         "last_evidence_on": selectors.last_evidence_date(milestone),
         "reaffirmations": selectors.reaffirmations(milestone),
+        "outside_view": outlook.outside_view(milestone, today=today),
+        **OUTLOOK_TERMS,
     }
     return render(request, "milestones/milestone.html", context)
 
@@ -115,17 +124,43 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, "milestones/search.html", context, status=400 if form.errors else 200)
 
 
+def _race_key(views: dict | None):
+    """Rank a cell's entries: by deadline, or (``views`` given) by P50 where there is one.
+
+    Achieved milestones rank by the day they got there; open ones without an outside view
+    come after every forecast, so a lack of history never puts a claim ahead."""
+
+    def key(milestone: Milestone) -> tuple:
+        if views is None:
+            return (0, milestone.window_end, milestone.window_start)
+        view = views.get(milestone.pk)
+        if isinstance(view, method.OutsideView):
+            return (0, view.p50, milestone.window_end)
+        if milestone.achieved_on:
+            return (0, milestone.achieved_on, milestone.window_end)
+        return (1, milestone.window_end, milestone.window_start)
+
+    return key
+
+
 @require_safe
 @cached_page
 def race(request: HttpRequest) -> HttpResponse:
+    by_p50 = request.GET.get("order") == "p50"
     board = selectors.race_leaders()
+    views = None
+    if by_p50:
+        entries = [m for cell in board.values() for m in cell]
+        views = outlook.outside_views(entries, today=timezone.localdate())
+        board = {cell: sorted(entries, key=_race_key(views)) for cell, entries in board.items()}
+    key = _race_key(views)
     categories = [(c, Milestone.Category(c).label) for c in selectors.RACE_CATEGORIES]
-    # The earliest deadline per category across all regions: "who gets there first?"
+    # The earliest per category across all regions: "who gets there first?"
     firsts = {}
     for category, _label in categories:
         leaders = [board[(r, category)][0] for r in selectors.RACE_REGIONS if board.get((r, category))]
         if leaders:
-            firsts[category] = min(leaders, key=lambda m: (m.window_end, m.window_start)).pk
+            firsts[category] = min(leaders, key=key).pk
     rows = []
     for region in selectors.RACE_REGIONS:
         cells = []
@@ -136,9 +171,11 @@ def race(request: HttpRequest) -> HttpResponse:
                 {
                     "category": label,
                     "leader": leader,
+                    "outside_view": views.get(leader.pk) if views and leader else None,
                     "others": len(entries) - 1 if entries else 0,
                     "first": leader is not None and firsts.get(category) == leader.pk,
                 }
             )
         rows.append({"region": Region(region).label, "cells": cells})
-    return render(request, "milestones/race.html", {"rows": rows, "categories": categories})
+    context = {"rows": rows, "categories": categories, "order": "p50" if by_p50 else "stated"}
+    return render(request, "milestones/race.html", context)

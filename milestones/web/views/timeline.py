@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -12,13 +13,15 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_safe
 
 from milestones.domain import chart as layout
+from milestones.domain.outlook import OutsideView
 from milestones.models import Milestone, Organisation, Region
+from milestones.selectors import outlook
 from milestones.selectors import pages as page_selectors
 from milestones.web.caching import cached_page
 from milestones.web.forms import MAX_YEAR, MIN_YEAR, TimelineFilterForm
 
 # Parameters that only change how the chart is drawn; feeds ignore them.
-VIEW_ONLY_PARAMS = ("lanes", "as_of", "year_from", "year_to")
+VIEW_ONLY_PARAMS = ("lanes", "as_of", "year_from", "year_to", "outside")
 _REGION_ORDER = {value: index for index, value in enumerate(Region.values)}
 _CATEGORY_ORDER = {value: index for index, value in enumerate(Milestone.Category.values)}
 
@@ -41,7 +44,7 @@ def filtered_milestones(form: TimelineFilterForm) -> list[Milestone]:
     return page_selectors.timeline_milestones(form.filters(), as_of=form.value("as_of"))
 
 
-def milestone_item(milestone: Milestone, lanes: str) -> layout.Item:
+def milestone_item(milestone: Milestone, lanes: str, *, outlook_end: date | None = None) -> layout.Item:
     """Adapt a milestone for the layout; the lane choice decides grouping and label."""
     owner = milestone.owner
     if lanes == "region":
@@ -71,7 +74,14 @@ def milestone_item(milestone: Milestone, lanes: str) -> layout.Item:
         achieved_on=milestone.achieved_on,
         first_start=first.new_start if first else None,
         first_end=first.new_end if first else None,
+        outlook_end=outlook_end,
     )
+
+
+def outlook_ends(milestones: list[Milestone], *, today: date, as_of: date | None) -> dict[int, date]:
+    """Each open milestone's P80 (when it has an outside view), for the chart's faint extensions."""
+    views = outlook.outside_views(milestones, today=today, as_of=as_of)
+    return {pk: view.p80 for pk, view in views.items() if isinstance(view, OutsideView)}
 
 
 def list_year(milestone: Milestone) -> int:
@@ -117,8 +127,10 @@ def timeline_context(request: HttpRequest) -> dict:
     milestones = filtered_milestones(form)
     lanes = form.value("lanes") or "organisation"
     today = timezone.localdate()
+    show_outside = bool(form.value("outside"))
+    ends = outlook_ends(milestones, today=today, as_of=form.value("as_of")) if show_outside else {}
     chart = layout.build(
-        [milestone_item(m, lanes) for m in milestones],
+        [milestone_item(m, lanes, outlook_end=ends.get(m.pk)) for m in milestones],
         today=today,
         year_from=form.value("year_from"),
         year_to=form.value("year_to") if "year_to" not in form.errors else None,
@@ -131,6 +143,7 @@ def timeline_context(request: HttpRequest) -> dict:
         "chart": chart,
         "lanes": lanes,
         "as_of": form.value("as_of"),
+        "show_outside": show_outside,
         "today": today,
         "zoom": _zoom_links(request, chart),
         "statuses": [
