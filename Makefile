@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
+# `make run PORT=8080` when 8000 is taken; `make serve` listens on it too.
+PORT ?= 8000
+# Links in mails and the admin login line follow the port, unless SITE_URL is set.
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 .PHONY: install run test db lint format serve clean
 
@@ -21,11 +25,15 @@ install: $(VENV)/.installed
 db: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_seed
-	$(BIN)/python manage.py ensure_admin
+	SITE_URL=$(SITE_URL) $(BIN)/python manage.py ensure_admin
 
+# Ctrl-C: honcho stops web, worker and beat, then exits 130. The trap keeps this
+# shell alive through the SIGINT and 130 counts as success, so make does not
+# end with "Error 130".
 run: db
-	@echo "Starting web (http://127.0.0.1:8000), Celery worker and beat — Ctrl-C stops all three."
-	$(BIN)/honcho start -f Procfile.dev
+	@echo "Starting web ($(SITE_URL)), Celery worker and beat — Ctrl-C stops all three."
+	@trap 'exit 0' INT; SITE_URL=$(SITE_URL) $(BIN)/honcho start --no-colour --port $(PORT) -f Procfile.dev \
+		|| [ $$? -eq 130 ]
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -46,7 +54,7 @@ clean:
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/gunicorn --config ssbtracker/gunicorn.conf.py
+	PORT=$(PORT) $(BIN)/gunicorn --config ssbtracker/gunicorn.conf.py
 
 # Timeline page vs the same rows as JSON, 2,000 milestones.
 .PHONY: bench-pages

@@ -30,6 +30,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from benchdb import ensure_database
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(ROOT), str(BENCH)]
@@ -272,6 +274,7 @@ def main() -> None:
         sys.exit(
             "set DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssb_bench (the bench owns that database)"
         )
+    ensure_database(os.environ["DATABASE_URL"], script="bench/api.py")
     rng = random.Random(20240213)
     build(rng, rebuild=args.rebuild, scale=args.scale)
     port = free_port()

@@ -32,7 +32,9 @@ import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
+
+from benchdb import ensure_database
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -57,18 +59,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def manage(env: dict, *args: str) -> None:
@@ -279,7 +269,7 @@ def main() -> int:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("bench/load.py needs PostgreSQL: set DATABASE_URL=postgres://…/ssb_load")
-    ensure_database(url)
+    ensure_database(url, script="bench/load.py")
     workdir = Path(tempfile.mkdtemp(prefix="ssb-load-"))
     env = {
         **os.environ, "DEBUG": "0", "SECRET_KEY": "load-test-" + "x" * 50, "ALLOWED_HOSTS": "127.0.0.1",

@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssbtracker.settings")
 
 import django
+from benchdb import ensure_database
 
 django.setup()
 
@@ -194,6 +195,7 @@ def naive_scan() -> int:
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("bench/reminders.py needs PostgreSQL: set DATABASE_URL=postgres://…/ssb_rem_bench")
+    ensure_database(os.environ["DATABASE_URL"], script="bench/reminders.py")
     call_command("migrate", verbosity=0)
     print(
         f"scan day {SCAN_DAY}, catch-up {settings.REMINDER_CATCHUP_DAYS} days, PostgreSQL {connection.pg_version}"

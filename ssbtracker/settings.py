@@ -226,8 +226,8 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# One JSON object per line (LOG_FORMAT=text for humans); every record carries the request id.
-LOG_FORMAT = env_str("LOG_FORMAT", "json", choices=("json", "text"))
+# One JSON object per line in production, a text line while DEBUG; every record carries the request id.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json", choices=("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -238,7 +238,7 @@ LOGGING = {
             "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
             "rename_fields": {"asctime": "time", "levelname": "level"},
         },
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "text": {"()": "milestones.web.middleware.TextLogFormatter"},
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
@@ -247,6 +247,8 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
     },
+    # Django's console handler repeats records unformatted; runserver's access line repeats ours (errors stay).
+    "loggers": {"django": {"handlers": []}, "django.server": {"level": "ERROR", "propagate": True}},
 }
 
 # Local hour (in TIME_ZONE) after which the scheduled scan sends a day's reminders.
@@ -365,6 +367,12 @@ CSP_PATH_OVERRIDES = {
     "/embed/": {"frame-ancestors": ["*"]},
     # ReDoc injects its styles at run time and searches in a blob: worker.
     "/api/v1/redoc/": {"style-src": [_csp.SELF, _csp.UNSAFE_INLINE], "worker-src": [_csp.SELF, "blob:"]},
+    # DRF's browsable pages carry one fixed style attribute (float: right on the format and
+    # filter buttons) and one <style> of code colours: exactly those are allowed, by hash.
+    "/api/v1/": {
+        "style-src": [_csp.SELF, _csp.NONCE, "'sha256-1kn+agGaGZdaFPNbx228buXQB9KXcy9RVE6NMUiW4SQ='"],
+        "style-src-attr": ["'unsafe-hashes'", "'sha256-OfgyIBrd+/vP79JdFMYP+re4T+fIenvkrHPD2HZ8/cs='"],
+    },
 }
 
 # Capacity: gunicorn workers x DB_POOL_MAX (+ Celery and maintenance) must stay

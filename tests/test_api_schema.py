@@ -74,8 +74,16 @@ def test_target_is_written_as_text_and_read_as_an_object(client):
 @pytest.mark.parametrize("page", ["docs", "redoc"])
 def test_docs_pages_use_only_our_static_files(client, page):
     html = client.get(f"{API}/{page}/").content.decode()
-    assert "/static/drf_spectacular_sidecar/" in html
+    # Swagger UI from the sidecar's static files; ReDoc's bundle through our view, which
+    # swaps its CDN logo for ours.
+    ours = "/static/drf_spectacular_sidecar/" if page == "docs" else f"{API}/redoc/redoc.standalone.js"
+    assert ours in html
     assert "http://" not in html and "https://" not in html
+
+
+def test_redoc_bundle_loads_nothing_from_a_cdn(client):
+    script = client.get(f"{API}/redoc/redoc.standalone.js").content.decode()
+    assert "cdn.redoc.ly" not in script and "/static/milestones/favicon.svg" in script
 
 
 def _strict(node):

@@ -41,6 +41,8 @@ NOT_MODELS = {
     "self",
     # DRF's serializer.save() runs our create()/update() in milestones/api/, checked there.
     "serializer",
+    # Pillow's image.save(buffer) writes a PNG (the share cards), not a row.
+    "image",
 }
 WRITERS = ("milestones/services/", "milestones/migrations/", "milestones/models.py", "milestones/models/")
 

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 import sentry_sdk
+from django.conf import settings
 from pythonjsonlogger.json import JsonFormatter
+
+from milestones.web.middleware import RequestIdLogFilter
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,8 +30,15 @@ def request_records(caplog) -> list[logging.LogRecord]:
 
 
 def as_logged(record: logging.LogRecord) -> dict:
-    """The record as the configured console handler writes it: one JSON object on one line."""
-    handler = next(h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter))
+    """The record as production's console handler (LOG_FORMAT=json) writes it: one JSON object on one line.
+
+    The suite runs with DEBUG on, where the default format is text, so the
+    handler is built from the configured ``json`` formatter.
+    """
+    formatter = settings.LOGGING["formatters"]["json"]
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter(formatter["fmt"], rename_fields=formatter["rename_fields"]))
+    handler.addFilter(RequestIdLogFilter())
     handler.filter(record)
     line = handler.format(record)
     assert "\n" not in line
@@ -135,6 +145,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "ssbtracker.settings"
 import django
 django.setup()
 import sentry_sdk
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import path
 

@@ -59,7 +59,12 @@ class AnnouncementAdmin(CuratedAdmin):
     form = AnnouncementAdminForm
     resource_classes = [resources.AnnouncementResource]
     list_display = ("title", "publisher", "published_on", "paywalled", "original_source", "link")
-    list_filter = ("paywalled", "publisher", "original_source", "published_on")
+    list_filter = (
+        "paywalled",
+        ("publisher", admin.RelatedOnlyFieldListFilter),
+        ("original_source", admin.RelatedOnlyFieldListFilter),
+        "published_on",
+    )
     search_fields = ("title", "summary", "url", "organisations__name", "organisations__aliases")
     autocomplete_fields = ("publisher", "original_source", "organisations")
     prepopulated_fields = {"slug": ("title",)}

@@ -3,6 +3,8 @@ that go through them, and import/export in the API's columns."""
 
 from __future__ import annotations
 
+import copy
+
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -12,7 +14,7 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON
 from simple_history.admin import SimpleHistoryAdmin
 
-from milestones import services
+from milestones import selectors, services
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -65,6 +67,16 @@ class CuratedForm(forms.ModelForm):
 
     def many(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.many_names()}
+
+
+class InUseChoicesFilter(admin.ChoicesFieldListFilter):
+    """A choices filter that lists only the values some row has (a handful of countries, not 250)."""
+
+    def __init__(self, field, request, params, model, model_admin, field_path) -> None:
+        in_use = {str(value) for value in selectors.values_in_use(model, field_path)}
+        narrowed = copy.copy(field)
+        narrowed.choices = [(value, label) for value, label in field.flatchoices if str(value) in in_use]
+        super().__init__(narrowed, request, params, model, model_admin, field_path)
 
 
 class ServiceAdmin(admin.ModelAdmin):

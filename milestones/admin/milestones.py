@@ -12,7 +12,7 @@ from django.utils.html import format_html
 
 from milestones import selectors, services
 from milestones.admin import resources
-from milestones.admin.base import CuratedAdmin, CuratedForm
+from milestones.admin.base import CuratedAdmin, CuratedForm, InUseChoicesFilter
 from milestones.domain.targets import ACCEPTED_FORMS
 from milestones.models import Milestone, TargetRevision
 from milestones.selectors.exports import MILESTONE_CLASSIFICATION
@@ -150,17 +150,17 @@ class MilestoneAdmin(CuratedAdmin):
     )
     list_filter = (
         "status",
-        "category",
-        "technology",
-        "electrolyte",
+        ("category", InUseChoicesFilter),
+        ("technology", InUseChoicesFilter),
+        ("electrolyte", InUseChoicesFilter),
         "claim_strength",
         "semi_solid_called_solid_state",
         OverdueFilter,
         StaleFilter,
         DeadlineYearFilter,
-        "owner__kind",
-        "owner__region",
-        "owner__country",
+        ("owner__kind", InUseChoicesFilter),
+        ("owner__region", InUseChoicesFilter),
+        ("owner__country", InUseChoicesFilter),
     )
     search_fields = ("title", "slug", "owner__name", "owner__aliases", "description")
     autocomplete_fields = ("owner", "participants", "evidence")

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 
 from milestones import selectors, services
 from milestones.admin import resources
-from milestones.admin.base import CuratedAdmin, CuratedForm, ServiceAdmin
+from milestones.admin.base import CuratedAdmin, CuratedForm, InUseChoicesFilter, ServiceAdmin
 from milestones.admin.milestones import MilestoneAdminForm
 from milestones.models import Milestone, Organisation, Person, Publisher, Relation
 
@@ -37,7 +37,12 @@ class OwnedMilestoneInline(admin.TabularInline):
 class OrganisationAdmin(CuratedAdmin):
     resource_classes = [resources.OrganisationResource]
     list_display = ("name", "kind", "country", "region", "state_owned", "parent", "fiscal_year_start_month")
-    list_filter = ("kind", "region", "country", "state_owned")
+    list_filter = (
+        ("kind", InUseChoicesFilter),
+        ("region", InUseChoicesFilter),
+        ("country", InUseChoicesFilter),
+        "state_owned",
+    )
     search_fields = ("name", "slug", "aliases")
     autocomplete_fields = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
@@ -60,7 +65,7 @@ class OrganisationAdmin(CuratedAdmin):
 class RelationAdmin(CuratedAdmin):
     resource_classes = [resources.RelationResource]
     list_display = ("source", "kind", "target", "role", "started_on", "ended_on")
-    list_filter = ("kind", "source__region")
+    list_filter = (("kind", InUseChoicesFilter), ("source__region", InUseChoicesFilter))
     search_fields = ("source__name", "source__aliases", "target__name", "target__aliases", "role")
     autocomplete_fields = ("source", "target", "evidence")
 

@@ -4,12 +4,17 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import root, views
 from .subscriptions import SubscriptionRequestView
 
 app_name = "api"
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    APIRootView = root.ApiRootView
+
+
+router = Router()
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("relations", views.RelationViewSet, basename="relation")
 router.register("people", views.PersonViewSet, basename="person")
@@ -26,6 +31,7 @@ urlpatterns = [
         SpectacularRedocView.as_view(url_name="api:schema", template_name="api/redoc.html"),
         name="redoc",
     ),
+    path("redoc/redoc.standalone.js", root.redoc_bundle, name="redoc_bundle"),
     *router.urls,
     # The API first spelt it the American way; old links and clients keep working.
     re_path(r"^organizations(?:[/.][\s\S]*)?$", views.organizations_moved),

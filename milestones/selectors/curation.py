@@ -222,3 +222,9 @@ def publisher_resolve(text: str) -> Publisher | None:
 
 def record_find(model: type[Model], lookup: dict) -> Model | None:
     return model._default_manager.filter(**lookup).first()
+
+
+def values_in_use(model: type[Model], field_path: str) -> set:
+    """The distinct values ``field_path`` (``owner__country``) has across ``model``'s rows: what an
+    admin filter offers, rather than every choice the field allows (250 countries)."""
+    return set(model._default_manager.order_by().values_list(field_path, flat=True).distinct())

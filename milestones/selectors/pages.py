@@ -4,11 +4,15 @@ page draws already applied, so a page costs the same few queries at 1 row or
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
+from django.core import signing
 from django.db.models import Prefetch, QuerySet
 
-from milestones.models import Announcement, Milestone, Organisation
+from milestones.models import Announcement, Milestone, Organisation, Reminder, Subscription
+from milestones.services.subscriptions import CONFIRM_SALT
 
 from .milestones import (
     MilestoneFilters,
@@ -28,6 +32,7 @@ __all__ = [
     "organisation_page",
     "organisations_by_slug",
     "overdue_page",
+    "subscription_confirm_preview",
     "timeline_milestones",
     "upcoming_page",
 ]
@@ -87,3 +92,37 @@ def overdue_page(*, today: date) -> QuerySet[Milestone]:
 def announcements_latest(*, limit: int) -> QuerySet[Announcement]:
     """The newest announcements with their publishers, for the Atom feed."""
     return Announcement.objects.select_related("publisher").order_by("-published_on", "-id")[:limit]
+
+
+@dataclass(frozen=True)
+class ConfirmPreview:
+    """What a confirmation link will switch on, read without confirming anything."""
+
+    masked_email: str
+    subscription: Subscription
+    kinds: list[str]  # labels of the chosen reminder kinds
+
+
+def mask_email(email: str) -> str:
+    """``edna@example.com`` -> ``e•••@example.com``: enough to recognise, too little to harvest."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}" if domain else "•••"
+
+
+def subscription_confirm_preview(*, token: str) -> ConfirmPreview | None:
+    """The address, scope and reminder kinds a confirmation link carries; None when it is
+    invalid, expired or its subscription is gone (the POST then says which)."""
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.SUBSCRIPTION_CONFIRM_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is a BadSignature too
+        return None
+    subscription = (
+        Subscription.objects.select_related("milestone", "organisation")
+        .filter(pk=data.get("s"), email=data.get("e"))
+        .first()
+    )
+    if subscription is None:
+        return None
+    labels = dict(Reminder.Kind.choices)
+    kinds = [labels[kind] for kind in labels if kind in data.get("k", [])]
+    return ConfirmPreview(mask_email(subscription.email), subscription, kinds)

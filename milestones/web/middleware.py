@@ -1,8 +1,9 @@
-"""Request ids, one JSON log line per request, and the Content-Security-Policy per path."""
+"""Request ids, one log line per request (JSON, or text while DEBUG), and the Content-Security-Policy per path."""
 
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 import re
 import time
@@ -84,6 +85,21 @@ class RequestIdLogFilter(logging.Filter):
             request = getattr(record, "request", None)
             record.request_id = getattr(request, "request_id", None) or current_request_id.get()
         return True
+
+
+class TextLogFormatter(logging.Formatter):
+    """LOG_FORMAT=text: a request record reads ``GET /path 200 12.3 ms`` instead of ``request``."""
+
+    def __init__(self, fmt: str = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s") -> None:
+        super().__init__(fmt)
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        if record.name == request_logger.name and hasattr(record, "status"):
+            # A copy: other handlers format the same record object.
+            record = copy.copy(record)
+            user = f" user={record.user_id}" if record.user_id is not None else ""
+            record.message = f"{record.method} {record.path} {record.status} {record.duration_ms} ms{user}"
+        return super().formatMessage(record)
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

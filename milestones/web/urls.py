@@ -1,6 +1,7 @@
 from django.urls import path
 
 from milestones.web import feeds, views
+from milestones.web.views import cards as views_cards
 from milestones.web.views import methodology as views_methodology
 from milestones.web.views import subscriptions as views_subscriptions
 
@@ -11,6 +12,10 @@ urlpatterns = [
     path("organisations/<slug:slug>/", views.organisation_detail, name="organisation"),
     path("milestones/<slug:slug>/", views.milestone_detail, name="milestone"),
     path("announcements/<slug:slug>/", views.announcement_detail, name="announcement"),
+    # Share cards (og:image)
+    path("card.png", views_cards.site_card, name="site_card"),
+    path("organisations/<slug:slug>/card.png", views_cards.organisation_card, name="organisation_card"),
+    path("milestones/<slug:slug>/card.png", views_cards.milestone_card, name="milestone_card"),
     # Reader pages and feeds
     path("embed/", views.embed, name="embed"),
     path("upcoming/", views.upcoming, name="upcoming"),

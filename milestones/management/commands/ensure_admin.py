@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if password_file.exists() and selectors.superuser_exists(username=username):
             password = password_file.read_text().strip()
             self.stdout.write(
-                self.style.SUCCESS(f"Admin login: {username} / {password}  (http://127.0.0.1:8000/admin/)")
+                self.style.SUCCESS(f"Admin login: {username} / {password}  ({settings.SITE_URL}/admin/)")
             )
         else:
             self.stdout.write("A superuser already exists; use its login (or `manage.py createsuperuser`).")

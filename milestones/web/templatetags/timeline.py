@@ -7,6 +7,7 @@ page within a small multiple of returning the same rows as JSON.
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from django import template
@@ -16,6 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from milestones.domain.chart import ROW_HEIGHT, STATUS_GLYPHS, Bar, Lane, Timeline
+from milestones.web.templatetags.share import share_meta
 
 register = template.Library()
 
@@ -25,6 +27,18 @@ _LABEL_Y, _BAR_Y, _BAR_H = 13, 17, 12
 @register.filter
 def status_glyph(status: str) -> str:
     return STATUS_GLYPHS.get(status, "")
+
+
+register.simple_tag(takes_context=True)(share_meta)
+
+
+@register.filter
+def month_name(month: int) -> str:
+    """``4`` -> ``April``: fiscal years are spoken of by their first month's name."""
+    try:
+        return calendar.month_name[int(month)] or ""
+    except (TypeError, ValueError, IndexError):
+        return ""
 
 
 @register.simple_tag

@@ -9,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.views.decorators.http import require_safe
 
 from milestones import selectors
@@ -47,6 +48,16 @@ def _relations_by_kind(organisation: Organisation) -> dict:
     }
 
 
+def _organisation_description(organisation: Organisation, milestones: list[Milestone]) -> str:
+    """The share card's sentence: where it is and its next claimed deadline."""
+    where = organisation.country.name or organisation.get_region_display()
+    count = f"{len(milestones)} solid-state battery milestone{'s' if len(milestones) != 1 else ''} tracked"
+    upcoming = [m for m in milestones if m.status not in Milestone.FINAL_STATUSES]
+    if upcoming:
+        return f"{organisation.name} ({where}): {count}; next target {upcoming[0].target_display}."
+    return f"{organisation.name} ({where}): {count}."
+
+
 @require_safe
 def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organisation = get_object_or_404(page_selectors.organisation_page(), slug=slug)
@@ -61,6 +72,7 @@ def organisation_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "announcements": page_selectors.organisation_announcements(organisation),
         "track_record": selectors.track_record(organisation),
         "slip_record": outlook.slip_record(organisation, today=today),
+        "organisation_share_description": _organisation_description(organisation, milestones),
         **OUTLOOK_TERMS,
         **_relations_by_kind(organisation),
     }
@@ -79,6 +91,10 @@ def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "last_evidence_on": selectors.last_evidence_date(milestone),
         "reaffirmations": selectors.reaffirmations(milestone),
         "outside_view": outlook.outside_view(milestone, today=today),
+        "milestone_share_description": (
+            f"{milestone.owner.name}: target {milestone.target_display} "
+            f"(“{milestone.target_text}”) · {milestone.get_status_display()}"
+        ),
         **OUTLOOK_TERMS,
     }
     return render(request, "milestones/milestone.html", context)
@@ -87,7 +103,12 @@ def milestone_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     announcement = get_object_or_404(selectors.announcement_detail(), slug=slug)
-    return render(request, "milestones/announcement.html", {"announcement": announcement})
+    published = f"{announcement.publisher}, {announcement.published_on:%-d %B %Y}"
+    description = (
+        Truncator(f"{published}: {announcement.summary}").chars(280) if announcement.summary else published
+    )
+    context = {"announcement": announcement, "announcement_share_description": description}
+    return render(request, "milestones/announcement.html", context)
 
 
 @require_safe

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from milestones import services
 from milestones.http import client_address
+from milestones.selectors import pages as page_selectors
 from milestones.web.forms import SubscribeForm
 
 
@@ -41,20 +42,27 @@ def subscribe(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def subscription_confirm(request: HttpRequest, token: str) -> HttpResponse:
-    # GET only shows a button: link scanners in mail systems follow links but do not post forms.
+    # GET only shows what the link will switch on and a button: link scanners in mail
+    # systems follow links but do not post forms.
     if request.method == "GET":
-        return render(request, "milestones/subscription_confirm.html", {"token": token})
+        return render(request, "milestones/subscription_confirm.html", _confirm_context(token))
     try:
         subscription = services.subscription_confirm(token=token)
     except ValidationError as error:
         return render(
             request,
             "milestones/subscription_confirm.html",
-            {"token": token, "errors": error.messages},
+            {**_confirm_context(token), "errors": error.messages},
             status=400,
         )
     context = {"subscription": subscription, "subject": services.subscription_subject(subscription)}
     return render(request, "milestones/subscription_confirmed.html", context)
+
+
+def _confirm_context(token: str) -> dict:
+    preview = page_selectors.subscription_confirm_preview(token=token)
+    subject = services.subscription_subject(preview.subscription) if preview else ""
+    return {"token": token, "preview": preview, "subject": subject}
 
 
 @csrf_exempt  # RFC 8058 one-click: the mail client POSTs without our form; the signed token is the authority

@@ -1,0 +1,53 @@
+"""Every admin changelist fits a 1400 px window: no sideways scrolling of the page, and the
+results table no wider than its container. SSB_ADMIN_SCREENSHOTS=docs/screenshots/admin keeps PNGs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHANGELISTS = sorted((model._meta.app_label, model._meta.model_name) for model in admin.site._registry)
+
+
+@pytest.fixture
+def admin_page(browser, live_server, seed, admin_user, client) -> Iterator:
+    client.force_login(admin_user)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize(("app_label", "model_name"), CHANGELISTS)
+def test_changelist_fits_1400_px(admin_page, app_label, model_name):
+    admin_page.goto(reverse(f"admin:{app_label}_{model_name}_changelist"))
+    if folder := os.environ.get("SSB_ADMIN_SCREENSHOTS"):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        admin_page.screenshot(path=f"{folder}/{model_name}-1400.png", full_page=True)
+    assert admin_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    widths = admin_page.evaluate(
+        """() => {
+            const table = document.querySelector('#result_list');
+            return table ? [table.scrollWidth, table.parentElement.clientWidth] : [0, 0];
+        }"""
+    )
+    assert widths[0] <= widths[1], f"table {widths[0]} px in a {widths[1]} px container"
+
+
+def test_country_filter_lists_only_countries_in_use(admin_page):
+    admin_page.goto(reverse("admin:milestones_milestone_changelist"))
+    countries = admin_page.locator("#changelist-filter details", has_text="By country").locator("li")
+    names = countries.all_inner_texts()
+    assert "Japan" in names and "China" in names
+    assert "France" not in names and len(names) < 10
+    assert admin_page.evaluate("document.documentElement.scrollHeight") < 4000
