@@ -62,11 +62,11 @@ class SeedLoader:
         changed = {name: value for name, value in values.items() if created or getattr(obj, name) != value}
         many = {name: items for name, items in (many or {}).items() if created or _differs(obj, name, items)}
         if created or changed or many:
-            self.save(obj, changed, many)
+            self.write(obj, changed, many)
         self._count(kind, created, bool(changed or many))
         return obj
 
-    def save(self, obj: Model, data: dict, many: dict) -> None:
+    def write(self, obj: Model, data: dict, many: dict) -> None:
         if isinstance(obj, Milestone):
             services.milestone_save(milestone=obj, data={**data, **many})
         elif isinstance(obj, Announcement):
