@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from milestones import services
+from milestones import selectors, services
 from milestones.admin.base import ServiceAdmin
 from milestones.models import EditorDigest, Reminder, Subscription
 
@@ -37,6 +37,9 @@ class SubscriptionAdmin(ServiceAdmin):
     readonly_fields = ["confirmed_at", "active_from", "unsubscribed_at", "created_at", "updated_at"]
     actions = ["unsubscribe"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Subscription]:
+        return selectors.subscriptions_for_admin()
+
     @admin.action(description="Unsubscribe these addresses (cancels their pending reminders)")
     def unsubscribe(self, request: HttpRequest, queryset: QuerySet[Subscription]) -> None:
         emails = set(queryset.values_list("email", flat=True))
@@ -60,7 +63,10 @@ class ReminderAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", ("due_on", admin.DateFieldListFilter)]
     search_fields = ["subscription__email", "milestone__title"]
     date_hierarchy = "due_on"
-    list_select_related = ["milestone", "subscription"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Reminder]:
+        return selectors.reminders_for_admin()
+
     readonly_fields = [f.name for f in Reminder._meta.fields]
     actions = ["resend", "cancel"]
 
@@ -89,6 +95,9 @@ class EditorDigestAdmin(admin.ModelAdmin):
     list_display = ["week_of", "user", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "week_of"]
     readonly_fields = [f.name for f in EditorDigest._meta.fields]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[EditorDigest]:
+        return selectors.editor_digests_for_admin()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -17,11 +17,14 @@ from rest_framework.authtoken.models import Token
 from milestones.domain.urls import normalize_url
 from milestones.models import (
     Announcement,
+    EditorDigest,
     Milestone,
     Organisation,
     Person,
     Publisher,
     Relation,
+    Reminder,
+    Subscription,
     TargetRevision,
 )
 
@@ -228,3 +231,15 @@ def values_in_use(model: type[Model], field_path: str) -> set:
     """The distinct values ``field_path`` (``owner__country``) has across ``model``'s rows: what an
     admin filter offers, rather than every choice the field allows (250 countries)."""
     return set(model._default_manager.order_by().values_list(field_path, flat=True).distinct())
+
+
+def subscriptions_for_admin() -> QuerySet[Subscription]:
+    return Subscription.objects.select_related("milestone", "organisation")
+
+
+def reminders_for_admin() -> QuerySet[Reminder]:
+    return Reminder.objects.select_related("milestone", "subscription")
+
+
+def editor_digests_for_admin() -> QuerySet[EditorDigest]:
+    return EditorDigest.objects.select_related("user")
