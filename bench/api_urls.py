@@ -4,6 +4,7 @@ with no serializer at all."""
 
 from collections import defaultdict
 from datetime import timedelta
+from types import SimpleNamespace
 
 import orjson
 from django.http import HttpRequest, HttpResponse
@@ -11,6 +12,7 @@ from django.urls import path
 from django.utils import timezone
 
 from milestones.models import Milestone
+from milestones.selectors.outlook import OutsideView, outside_views
 from ssbtracker.urls import urlpatterns as app_urlpatterns
 
 _ORG = ("slug", "name", "country", "region")
@@ -25,6 +27,23 @@ def _org(origin: str, row: dict, prefix: str = "") -> dict:
         "region": row[f"{prefix}region"],
         "url": f"{origin}/api/v1/organisations/{slug}/",
         "page_url": f"{origin}/organisations/{slug}/",
+    }
+
+
+def _outside_view(view) -> dict:
+    if not isinstance(view, OutsideView):
+        return {"outside_view": None, "outside_view_reason": view.reason}
+    reference = view.reference_class
+    return {
+        "outside_view": {
+            "p50": view.p50,
+            "p80": view.p80,
+            "n": view.n,
+            "reference_class": {"kind": reference.kind, "key": reference.key, "label": reference.label},
+            "stated_on": view.stated_on,
+            "window_end": view.window_end,
+        },
+        "outside_view_reason": None,
     }
 
 
@@ -97,6 +116,8 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
             }
         )
     stale_before = today - timedelta(days=365)
+    # The outside view is data work both sides do alike: one read of every claim, judged in Python.
+    views = outside_views([SimpleNamespace(pk=pk) for pk in ids], today=today)
     results = []
     for row in rows:
         final = row["status"] in Milestone.FINAL_STATUSES
@@ -129,6 +150,7 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
                 "evidence": found,
                 "last_evidence_on": last,
                 "stale": not final and last < stale_before,
+                **_outside_view(views[row["id"]]),
                 "description": row["description"],
                 "created_at": timezone.localtime(row["created_at"]),
                 "updated_at": timezone.localtime(row["updated_at"]),

@@ -311,6 +311,7 @@ CACHES = {
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 300, minimum=0)
 # How long a cached page is served without even checking the data: edits show within this.
 PAGE_CACHE_FRESH_SECONDS = env_int("PAGE_CACHE_FRESH_SECONDS", 10, minimum=0)
+OUTLOOK_CACHE_SECONDS = env_int("OUTLOOK_CACHE_SECONDS", 600, minimum=0)  # outside view, while claims hold
 # Pages may not be framed; only the /embed/ views opt out (xframe_options_exempt).
 X_FRAME_OPTIONS = "DENY"
 

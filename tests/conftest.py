@@ -85,6 +85,12 @@ def browser() -> Iterator:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def _outlook_uncached(settings) -> None:
+    """Tests judge the data they just made: the outside view's cache is tested on its own."""
+    settings.OUTLOOK_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def seed(db) -> None:
     call_command("load_seed", verbosity=0, stdout=io.StringIO())

@@ -315,3 +315,26 @@ def test_outside_views_cost_one_query_for_one_or_five_hundred(db, django_assert_
             views = selectors.outside_views(page, today=TODAY)
         assert len(views) == len(page)
     assert any(isinstance(view, selectors.OutsideView) for view in views.values())
+
+
+@pytest.mark.django_db
+def test_todays_reference_classes_are_cached_until_a_claim_changes(settings, django_assert_num_queries):
+    """With the cache on, a second forecast reads only the fingerprint; a new revision (a slip)
+    changes the fingerprint, so the next forecast judges the claims afresh."""
+    from django.core.cache import cache
+
+    settings.OUTLOOK_CACHE_SECONDS = 600
+    cache.clear()
+    owner = OrganisationFactory()
+    milestones = [
+        make_milestone(owner=owner, target=str(2027 + number), opened_on=date(2024, 1, 1))
+        for number in range(2)
+    ]
+    today = date(2026, 6, 1)
+    with django_assert_num_queries(2):  # the fingerprint, then every claim
+        first = selectors.outside_views(milestones, today=today)
+    with django_assert_num_queries(1):  # the fingerprint only
+        assert selectors.outside_views(milestones, today=today) == first
+    services.milestone_reschedule(milestone=milestones[0], target_text="2029")
+    with django_assert_num_queries(2):
+        selectors.outside_views(milestones, today=today)

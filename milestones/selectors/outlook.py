@@ -9,10 +9,13 @@ public by then (``effective_on``), statuses as recorded by then (the change hist
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, Max, OuterRef, QuerySet, Subquery, Sum
 
 from milestones.domain.outlook import (
     Claim,
@@ -123,10 +126,40 @@ def outside_views(
     ids = [milestone.pk for milestone in milestones]
     if not ids:
         return {}
-    claims = claims_known(as_of=as_of)
-    classes = ReferenceClasses(claims, today=as_of or today)
-    by_id = {claim.milestone_id: claim for claim in claims}
+    by_id, classes = _judged(today=today) if as_of is None else _judge(claims_known(as_of=as_of), as_of)
     return {pk: classes.outside_view(by_id.get(pk)) for pk in ids}
+
+
+def _judge(claims: list[Claim], today: date) -> tuple[dict[int, Claim], ReferenceClasses]:
+    return {claim.milestone_id: claim for claim in claims}, ReferenceClasses(claims, today=today)
+
+
+def _judged(*, today: date) -> tuple[dict[int, Claim], ReferenceClasses]:
+    """Today's claims and classes, cached while the claims' fingerprint holds: reading and
+    judging every claim costs tens of milliseconds at 10,000 milestones, the fingerprint one
+    small aggregate query."""
+    seconds = settings.OUTLOOK_CACHE_SECONDS
+    if not seconds:
+        return _judge(claims_known(), today)
+    stamp = repr((_claims_fingerprint(), today))
+    key = "outlook:" + hashlib.sha256(stamp.encode()).hexdigest()
+    judged = cache.get(key)
+    if judged is None:
+        judged = _judge(claims_known(), today)
+        cache.set(key, judged, seconds)
+    return judged
+
+
+def _claims_fingerprint() -> dict:
+    """Changes whenever a claim, its revisions or its owner change (or one is deleted)."""
+    return Milestone.objects.aggregate(
+        milestone_count=Count("id", distinct=True),
+        milestone_ids=Sum("id", distinct=True),
+        changed=Max("updated_at"),
+        revision_count=Count("revisions", distinct=True),
+        revised=Max("revisions__recorded_at"),
+        owners_changed=Max("owner__updated_at"),
+    )
 
 
 def outside_view(
