@@ -43,6 +43,7 @@ class MilestoneChange:
     moved_by: Announcement | None
     participants: list | None
     evidence: list | None
+    stored: dict | None  # the target as stored before this change (None for a new milestone)
 
 
 def milestone_check(
@@ -76,7 +77,7 @@ def milestone_check(
     elif stored is not None:
         _restore_target(milestone, stored)
     record_check(instance=milestone, exclude=("participants", "evidence"))
-    return MilestoneChange(milestone, target, moved_by, participants, evidence)
+    return MilestoneChange(milestone, target, moved_by, participants, evidence, stored)
 
 
 def _listed(values: Iterable | None) -> list | None:
@@ -150,13 +151,13 @@ def milestone_save(
     """
     now = now or timezone.now()
     milestone = milestone or Milestone()
-    previous = None
     if milestone.pk:
         version_check(instance=milestone, expected=expected_version)
-        previous = Milestone.objects.filter(pk=milestone.pk).values(*_TARGET_COLUMNS).first()
+    # Read after the lock: the stored target the check compares with is the latest one.
     change = milestone_check(
         milestone=milestone, data=data or {}, moved_by=moved_by, today=timezone.localdate(now)
     )
+    previous = change.stored
     if previous and change.target and _later(change.target, previous) and not milestone.is_final:
         milestone.status = Milestone.Status.DELAYED
     milestone.save()
