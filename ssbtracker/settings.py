@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from celery.schedules import crontab
-from csp import constants as _csp  # underscored: not a setting
 from django.core.exceptions import ImproperlyConfigured
 
+from ssbtracker.csp import CSP_PATH_OVERRIDES, content_security_policy  # noqa: F401
 from ssbtracker.env import (
     env_bool,
     env_database,
@@ -24,6 +24,7 @@ from ssbtracker.env import (
     env_list,
     env_str,
 )
+from ssbtracker.logconfig import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The SQLite file, embedded broker, mail files, beat schedule and admin password live here.
@@ -228,28 +229,10 @@ SPECTACULAR_SETTINGS = {
 
 # One JSON object per line in production, a text line while DEBUG; every record carries the request id.
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json", choices=("json", "text"))
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "milestones.web.middleware.RequestIdLogFilter"}},
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
-            "rename_fields": {"asctime": "time", "levelname": "level"},
-        },
-        "text": {"()": "milestones.web.middleware.TextLogFormatter"},
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}
-    },
-    "root": {
-        "handlers": ["console"],
-        "level": env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
-    },
-    # Django's console handler repeats records unformatted; runserver's access line repeats ours (errors stay).
-    "loggers": {"django": {"handlers": []}, "django.server": {"level": "ERROR", "propagate": True}},
-}
+LOGGING = logging_config(
+    LOG_FORMAT,
+    env_str("LOG_LEVEL", "INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")),
+)
 
 # Local hour (in TIME_ZONE) after which the scheduled scan sends a day's reminders.
 REMINDER_SEND_HOUR = env_int("REMINDER_SEND_HOUR", 9, minimum=0, maximum=23)
@@ -344,37 +327,10 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# No inline script anywhere: scripts come from our static files. The nonce is only
-# added to the header when a template asks for one (Swagger UI's init script).
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": [_csp.SELF],
-        "script-src": [_csp.SELF, _csp.NONCE],
-        "style-src": [_csp.SELF, _csp.NONCE],
-        "img-src": [_csp.SELF, "data:"],
-        "font-src": [_csp.SELF],
-        "connect-src": [_csp.SELF],
-        "object-src": [_csp.NONE],
-        "base-uri": [_csp.SELF],
-        "form-action": [_csp.SELF],
-        "frame-ancestors": [_csp.NONE],
-        "upgrade-insecure-requests": SECURE_SSL_REDIRECT,
-        "report-uri": env_str("CSP_REPORT_URI") or None,
-    },
-}
-# Per path prefix, directives that replace the site policy (ContentSecurityPolicyMiddleware).
-CSP_PATH_OVERRIDES = {
-    # The embeddable timeline may be framed by any site; X-Frame-Options is lifted by its view.
-    "/embed/": {"frame-ancestors": ["*"]},
-    # ReDoc injects its styles at run time and searches in a blob: worker.
-    "/api/v1/redoc/": {"style-src": [_csp.SELF, _csp.UNSAFE_INLINE], "worker-src": [_csp.SELF, "blob:"]},
-    # DRF's browsable pages carry one fixed style attribute (float: right on the format and
-    # filter buttons) and one <style> of code colours: exactly those are allowed, by hash.
-    "/api/v1/": {
-        "style-src": [_csp.SELF, _csp.NONCE, "'sha256-1kn+agGaGZdaFPNbx228buXQB9KXcy9RVE6NMUiW4SQ='"],
-        "style-src-attr": ["'unsafe-hashes'", "'sha256-OfgyIBrd+/vP79JdFMYP+re4T+fIenvkrHPD2HZ8/cs='"],
-    },
-}
+# No inline script anywhere (ssbtracker/csp.py); /embed/, ReDoc and the browsable API differ by path.
+CONTENT_SECURITY_POLICY = content_security_policy(
+    upgrade_insecure=SECURE_SSL_REDIRECT, report_uri=env_str("CSP_REPORT_URI") or None
+)
 
 # Capacity: gunicorn workers x DB_POOL_MAX (+ Celery and maintenance) must stay
 # well under PostgreSQL's max_connections; milestones/checks.py warns otherwise.
