@@ -8,7 +8,10 @@ def logging_config(log_format: str, level: str) -> dict:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"request_id": {"()": "milestones.web.middleware.RequestIdLogFilter"}},
+        "filters": {
+            "request_id": {"()": "milestones.web.middleware.RequestIdLogFilter"},
+            "secrets": {"()": "milestones.web.middleware.SecretRedactingFilter"},
+        },
         "formatters": {
             "json": {
                 "()": "pythonjsonlogger.json.JsonFormatter",
@@ -18,7 +21,11 @@ def logging_config(log_format: str, level: str) -> dict:
             "text": {"()": "milestones.web.middleware.TextLogFormatter"},
         },
         "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["request_id"]}
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": log_format,
+                "filters": ["request_id", "secrets"],
+            }
         },
         "root": {"handlers": ["console"], "level": level},
         # Django's console handler repeats records unformatted; runserver's access line repeats ours (errors stay).

@@ -37,6 +37,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Proxies in front of the app (0: forwarded headers are ignored); see milestones/http.py.
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0, maximum=10)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -213,6 +215,7 @@ REST_FRAMEWORK = {
         "user": env_str("API_THROTTLE_USER", "1200/minute", pattern=_RATE, example=_RATE_EXAMPLE),
     },
     "EXCEPTION_HANDLER": "milestones.api.exceptions.api_exception_handler",
+    "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -404,7 +404,6 @@ def test_head_gives_the_etag_without_a_body(client, seed):
         ("/organizations/?q=byd&ordering=-name", "/organisations/?q=byd&ordering=-name"),
         ("/organizations/catl/", "/organisations/catl/"),
         ("/organizations/catl/?format=json", "/organisations/catl/?format=json"),
-        ("/organizations.json", "/organisations.json"),
     ],
 )
 def test_old_spelling_redirects_permanently_with_the_query_string(client, seed, old, new):

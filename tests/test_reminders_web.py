@@ -27,7 +27,8 @@ API = "/api/v1/subscriptions/"
 
 @pytest.fixture(autouse=True)
 def _eager_tasks_and_fresh_limits():
-    """Confirmation mails are Celery tasks: run them in-process, and reset the rate limits."""
+    """Confirmation mails are Celery tasks: run them in-process. (Rate limits live in the
+    database and roll back with each test; the page cache is cleared.)"""
     celery_app.conf.task_always_eager = True
     cache.clear()
     yield

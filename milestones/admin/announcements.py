@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.html import format_html
 
 from milestones import selectors, services
 from milestones.admin import resources
-from milestones.admin.base import CuratedAdmin, CuratedForm
+from milestones.admin.base import CuratedAdmin, CuratedForm, add_service_errors
 from milestones.models import Announcement, Quote
 
 
@@ -44,8 +45,21 @@ class AnnouncementAdminForm(CuratedForm):
             )
 
 
+class QuoteForm(forms.ModelForm):
+    """A quote's text under the same character rule as every record (a form error, not a 500)."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if not self.errors:
+            try:
+                services.record_text_check(instance=self.instance)
+            except ValidationError as error:
+                add_service_errors(self, error)
+
+
 class QuoteInline(admin.StackedInline):
     model = Quote
+    form = QuoteForm
     extra = 1
     autocomplete_fields = ("speaker",)
     fields = (("speaker", "occasion", "said_on"), "text", "position")

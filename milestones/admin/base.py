@@ -15,6 +15,7 @@ from import_export.formats.base_formats import CSV, JSON
 from simple_history.admin import SimpleHistoryAdmin
 
 from milestones import selectors, services
+from milestones.domain.text import spreadsheet_cell
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -124,8 +125,23 @@ class ServiceAdmin(admin.ModelAdmin):
             services.record_delete(instance=obj)
 
 
+class SpreadsheetSafeCSV(CSV):
+    """CSV cells under the one spreadsheet rule (milestones/domain/text.py), as the API's CSV:
+    a cell a spreadsheet would run as a formula starts with an apostrophe. JSON is not
+    opened by spreadsheets and carries the text as stored."""
+
+    def export_data(self, dataset, **kwargs):
+        rows = [[spreadsheet_cell(c) if isinstance(c, str) else c for c in row] for row in dataset]
+        return super().export_data(type(dataset)(*rows, headers=dataset.headers), **kwargs)
+
+
 class CuratedAdmin(ImportExportMixin, SimpleHistoryAdmin, ServiceAdmin):
     """Also imports and exports (CSV and JSON in the API's columns, previewed as a dry run before
     anything is written) and shows the change history."""
 
     formats = [CSV, JSON]
+
+    def get_export_data(self, file_format, request, queryset, **kwargs):
+        if isinstance(file_format, CSV):
+            file_format = SpreadsheetSafeCSV()
+        return super().get_export_data(file_format, request, queryset, **kwargs)

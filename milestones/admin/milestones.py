@@ -14,6 +14,7 @@ from milestones import selectors, services
 from milestones.admin import resources
 from milestones.admin.base import CuratedAdmin, CuratedForm, InUseChoicesFilter
 from milestones.domain.targets import ACCEPTED_FORMS
+from milestones.domain.text import whole_number
 from milestones.models import Milestone, TargetRevision
 from milestones.selectors.exports import MILESTONE_CLASSIFICATION
 
@@ -71,9 +72,13 @@ class DeadlineYearFilter(admin.SimpleListFilter):
         return [(str(year), str(year)) for year in selectors.milestone_deadline_years()]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
-            return queryset.filter(window_end__year=int(self.value()))
-        return queryset
+        if not self.value():
+            return queryset
+        year = whole_number(self.value(), minimum=1, maximum=9999)
+        if year is None:
+            messages.warning(request, f"“{self.value()[:20]}” is not a year: showing every deadline year.")
+            return queryset
+        return queryset.filter(window_end__year=year)
 
 
 class OverdueFilter(admin.SimpleListFilter):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from import_export import fields, resources, widgets
 
 from milestones import selectors, services
+from milestones.domain.text import spreadsheet_uncell
 from milestones.http import site_url
 from milestones.models import Announcement, Milestone, Organisation, Publisher, Relation
 from milestones.selectors import UnknownOrganisation, organisation_resolve
@@ -112,6 +113,12 @@ class CuratedResource(resources.ModelResource):
         report_skipped = True
         use_transactions = True
         import_id_fields = ("slug",)
+
+    def before_import_row(self, row, **kwargs) -> None:
+        """A file we exported imports unchanged: the apostrophe guarding a formula comes off."""
+        for column, value in list(row.items()):
+            if isinstance(value, str):
+                row[column] = spreadsheet_uncell(value)
 
     def many(self, row) -> dict:
         """The row's many-to-many values that its file has columns for."""

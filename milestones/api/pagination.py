@@ -17,6 +17,8 @@ import json
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from rest_framework import serializers
@@ -24,6 +26,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+
+from milestones.domain.text import whole_number
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -61,9 +65,40 @@ def _decode(cursor: str, size: int) -> tuple[list[Any], bool]:
         raise serializers.ValidationError({"cursor": ["This cursor belongs to a different ordering."]})
     if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
         raise serializers.ValidationError({"cursor": [_INVALID_CURSOR]})
-    if any(isinstance(v, str) and "\x00" in v for v in values):
-        raise serializers.ValidationError({"cursor": [_INVALID_CURSOR]})
     return values, reverse
+
+
+def _typed(values: list[Any], ordering: list[str], model) -> list[Any]:
+    """Each cursor value as its ordering field's type, or a 400: a hand-made cursor must
+    not reach the database with a date that is not a date or an integer out of range."""
+    typed = []
+    for value, field_name in zip(values, ordering, strict=True):
+        field = _model_field(model, field_name.lstrip("-"))
+        try:
+            if isinstance(value, str):
+                value.encode()  # a lone surrogate cannot be sent to the database
+                if "\x00" in value:
+                    raise ValueError
+            value = field.to_python(value) if field is not None else value
+            if isinstance(value, int) and not -(2**63) <= value < 2**63:
+                raise ValueError
+        except (DjangoValidationError, ValueError, TypeError, OverflowError, UnicodeEncodeError):
+            raise serializers.ValidationError({"cursor": [_INVALID_CURSOR]}) from None
+        typed.append(value)
+    return typed
+
+
+def _model_field(model, name: str):
+    if name == "pk":
+        return model._meta.pk
+    *path, last = name.split(LOOKUP_SEP)
+    try:
+        for part in path:
+            model = model._meta.get_field(part).related_model
+        field = model._meta.get_field(last)
+    except FieldDoesNotExist:  # an annotation: the database compares it as given
+        return None
+    return field.target_field if field.is_relation else field
 
 
 def _after(ordering: list[str], values: list[Any], reverse: bool) -> Q:
@@ -96,11 +131,12 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return DEFAULT_PAGE_SIZE
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE_SIZE:
+        size = whole_number(raw, minimum=1, maximum=MAX_PAGE_SIZE)
+        if size is None:
             raise serializers.ValidationError(
                 {"page_size": [f"Must be a whole number from 1 to {MAX_PAGE_SIZE}."]}
             )
-        return int(raw)
+        return size
 
     def paginate_queryset(self, queryset: QuerySet, request: Request, view=None) -> list:
         self.request = request
@@ -111,6 +147,7 @@ class KeysetPagination(BasePagination):
         reverse = False
         if cursor:
             values, reverse = _decode(cursor, len(ordering))
+            values = _typed(values, ordering, queryset.model)
             queryset = queryset.filter(_after(ordering, values, reverse))
         query_ordering = [_flip(field) for field in ordering] if reverse else ordering
         rows = list(queryset.order_by(*query_ordering)[: size + 1])

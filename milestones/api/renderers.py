@@ -14,6 +14,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from milestones.domain.text import spreadsheet_cell
+
 
 def _default(value: Any) -> Any:
     if isinstance(value, Promise | Decimal):
@@ -67,9 +69,7 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    text = str(value)
-    # A leading = + - @ would run as a formula when the file is opened in a spreadsheet.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return spreadsheet_cell(str(value))
 
 
 class Negotiation(DefaultContentNegotiation):

@@ -12,6 +12,9 @@ app_name = "api"
 
 class Router(DefaultRouter):
     APIRootView = root.ApiRootView
+    # No format suffixes ("/milestones.json"): ?format= is the one documented way, and
+    # "/relations/0.5/" is an unknown record (404), not an unknown format (400).
+    include_format_suffixes = False
 
 
 router = Router()

@@ -15,6 +15,22 @@ def _is_tracking(name: str) -> bool:
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
 
 
+class UrlRefused(ValueError):
+    """A link we cannot store; the message says what is wrong with it."""
+
+
+def url_check(url: str) -> None:
+    """``UrlRefused`` for a link that parses as a URL but cannot be one (a port out of range,
+    no host), which Django's URL validator lets through."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 (reading it is the check: out of range raises)
+    except ValueError as error:
+        raise UrlRefused(f"This link cannot be opened: {error} (ports run from 0 to 65535).") from None
+    if not parts.hostname:
+        raise UrlRefused("This link has no host name.")
+
+
 def normalize_url(url: str) -> str:
     """A canonical form of an article URL, used for the uniqueness check.
 

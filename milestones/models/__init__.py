@@ -12,7 +12,7 @@ from milestones.models.organisations import (
     TimeStamped,
     region_for_country,
 )
-from milestones.models.reminders import EditorDigest, Reminder, Subscription
+from milestones.models.reminders import EditorDigest, RateBucket, Reminder, Subscription
 
 __all__ = [
     "Announcement",
@@ -22,6 +22,7 @@ __all__ = [
     "Person",
     "Publisher",
     "Quote",
+    "RateBucket",
     "Region",
     "Relation",
     "Reminder",

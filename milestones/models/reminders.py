@@ -185,3 +185,19 @@ class EditorDigest(models.Model):
 
     def __str__(self) -> str:
         return f"Editor digest {self.week_of} → user #{self.user_id} ({self.status})"
+
+
+class RateBucket(models.Model):
+    """One fixed window of a rate limit (sign-ups per client, confirmation mails per
+    address): in the database, so the cap holds across processes with or without Redis."""
+
+    key = models.CharField(max_length=320)
+    window = models.BigIntegerField(help_text="Start of the window, in windows since the epoch.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "window"], name="rate_bucket_once_per_window")]
+        indexes = [models.Index(fields=["window"], name="rate_bucket_window")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.window}: {self.count}"

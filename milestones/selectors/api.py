@@ -16,6 +16,7 @@ from typing import ClassVar
 
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from milestones.domain.text import whole_number
 from milestones.models import (
     Announcement,
     Milestone,
@@ -231,8 +232,8 @@ def announcement_by_slug_or_id(key: str) -> Announcement | None:
     """The announcement a writer named by numeric id or by slug (an id wins), with its publisher."""
     announcements = Announcement.objects.select_related("publisher")
     found = None
-    if key.isdigit() and int(key) < 2**63:
-        found = announcements.filter(pk=int(key)).first()
+    if (pk := whole_number(key)) is not None:
+        found = announcements.filter(pk=pk).first()
     if found is None and key:
         found = announcements.filter(slug=key).first()
     return found

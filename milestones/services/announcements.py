@@ -7,13 +7,18 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from milestones.domain.urls import normalize_url
+from milestones.domain.urls import UrlRefused, normalize_url, url_check
 from milestones.models import Announcement, Organisation, Quote
-from milestones.services.records import record_check, version_check
+from milestones.services.records import record_check, record_text_check, version_check
 
 
 def announcement_url_check(*, url: str, exclude_pk: int | None = None) -> None:
-    """Refuse a URL that normalises to one already recorded, naming the existing announcement."""
+    """Refuse a URL that cannot be opened, or that normalises to one already recorded
+    (naming the existing announcement)."""
+    try:
+        url_check(url)
+    except UrlRefused as refusal:
+        raise ValidationError({"url": str(refusal)}) from None
     existing = Announcement.objects.filter(url_normalized=normalize_url(url))
     if exclude_pk:
         existing = existing.exclude(pk=exclude_pk)
@@ -60,9 +65,16 @@ def announcement_save(
     if organisations is not None:
         announcement.organisations.set(organisations)
     if quotes is not None:
-        announcement.quotes.all().delete()
-        Quote.objects.bulk_create(
+        rows = [
             Quote(announcement=announcement, position=quote.pop("position", index), **quote)
             for index, quote in enumerate(dict(q) for q in quotes)
-        )
+        ]
+        for row in rows:
+            try:
+                record_text_check(instance=row)
+            except ValidationError as error:
+                messages = [f"{name}: {m}" for name, ms in error.message_dict.items() for m in ms]
+                raise ValidationError({"quotes": messages}) from None
+        announcement.quotes.all().delete()
+        Quote.objects.bulk_create(rows)
     return announcement

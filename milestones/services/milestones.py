@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from milestones.domain.targets import Target, TargetError, parse_target
+from milestones.domain.text import TextRefused, text_clean
 from milestones.models import Announcement, Milestone, Organisation, TargetRevision
 from milestones.services.records import record_check, version_check
 from milestones.services.reminders import reminders_cancel_stale
@@ -150,6 +151,10 @@ def milestone_save(
     concurrent edits cannot both record a revision from the same old target.
     """
     now = now or timezone.now()
+    try:
+        note = text_clean(note or "", multiline=True)
+    except TextRefused as refusal:
+        raise ValidationError({"note": str(refusal)}) from None
     milestone = milestone or Milestone()
     if milestone.pk:
         version_check(instance=milestone, expected=expected_version)

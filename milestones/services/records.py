@@ -12,11 +12,12 @@ from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import router, transaction
-from django.db.models import Model
+from django.db.models import CharField, Model, TextField
 from django.db.models.deletion import Collector, ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.text import slugify
 
+from milestones.domain.text import TextRefused, text_clean
 from milestones.models import Announcement, Organisation
 
 # How deep a parent chain may go before it is taken for a cycle.
@@ -110,8 +111,29 @@ def _stale_message(row: Model) -> str:
     )
 
 
+def record_text_check(*, instance: Model, exclude: Iterable[str] = ()) -> None:
+    """Normalise every text field of ``instance`` in place (milestones/domain/text.py);
+    ``ValidationError`` by field for a character we do not store."""
+    errors: dict[str, str] = {}
+    for field in instance._meta.concrete_fields:
+        value = getattr(instance, field.attname, None)
+        if (
+            field.name in exclude
+            or not isinstance(field, CharField | TextField)
+            or not isinstance(value, str)
+        ):
+            continue
+        try:
+            setattr(instance, field.attname, text_clean(value, multiline=isinstance(field, TextField)))
+        except TextRefused as refusal:
+            errors[field.name] = str(refusal)
+    if errors:
+        raise ValidationError(errors)
+
+
 def record_check(*, instance: Model, exclude: Iterable[str] = ()) -> None:
     """Every rule a record must meet before it is saved; ``ValidationError`` by field."""
+    record_text_check(instance=instance, exclude=exclude)
     if hasattr(instance, "slug") and not instance.slug:
         source = getattr(instance, "title", None) or getattr(instance, "name", "")
         instance.slug = slug_allocate(model=type(instance), text=source, exclude_pk=instance.pk)

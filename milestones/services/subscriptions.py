@@ -7,16 +7,16 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from milestones import mail
 from milestones.domain import schedule as reminders
 from milestones.http import site_url
-from milestones.models import Milestone, Organisation, Reminder, Subscription
+from milestones.models import Milestone, Organisation, RateBucket, Reminder, Subscription
 from milestones.services.queue import task_enqueue
 
 log = logging.getLogger(__name__)
@@ -98,13 +98,18 @@ def _enqueue_confirmation(subscription_id: int) -> None:
 
 
 def _rate_allows(key: str, limit: int, window_seconds: int = 3600) -> bool:
-    """Fixed-window counter in the cache: True while ``key`` is under ``limit`` this window."""
-    bucket = f"ratelimit:{key}:{int(timezone.now().timestamp()) // window_seconds}"
-    cache.add(bucket, 0, window_seconds)
-    try:
-        return cache.incr(bucket) <= limit
-    except ValueError:  # evicted between add and incr
-        return True
+    """Fixed-window counter in the database: True while ``key`` is under ``limit`` this window.
+
+    The increment is one UPDATE, so concurrent callers in any process count exactly."""
+    window = int(timezone.now().timestamp()) // window_seconds
+    key = key[:320]
+    with transaction.atomic():
+        _bucket, created = RateBucket.objects.get_or_create(key=key, window=window)
+        if created:  # a new window: yesterday's buckets are of no use any more
+            RateBucket.objects.filter(window__lt=window - 24 * 3600 // window_seconds).delete()
+        RateBucket.objects.filter(key=key, window=window).update(count=F("count") + 1)
+        count = RateBucket.objects.filter(key=key, window=window).values_list("count", flat=True).get()
+    return count <= limit
 
 
 def subscribe_rate_allows(*, client: str) -> bool:

@@ -38,7 +38,9 @@ from milestones import selectors
 
 
 def _key(request: HttpRequest, view_name: str) -> str:
-    fingerprint = f"{view_name}|{request.get_full_path()}|{timezone.localdate()}"
+    # Host and scheme too: calendars and embeds carry absolute links built from them.
+    origin = f"{request.scheme}://{request.get_host()}"
+    fingerprint = f"{view_name}|{origin}|{request.get_full_path()}|{timezone.localdate()}"
     return "page:" + hashlib.sha256(fingerprint.encode()).hexdigest()
 
 

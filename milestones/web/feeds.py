@@ -26,6 +26,7 @@ from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
 from milestones import selectors
+from milestones.domain.text import printable
 from milestones.models import Announcement, Milestone
 from milestones.selectors import pages as page_selectors
 from milestones.web.caching import cached_page, conditional
@@ -41,7 +42,7 @@ def _event(milestone: Milestone, request: HttpRequest) -> Event:
     # Editing the title or status does not bump it; a calendar learns the new
     # text on its next refresh. Target moves are what must replace the event.
     event.add("sequence", max(getattr(milestone, "revision_count", 1) - 1, 0))
-    event.add("summary", f"{milestone.title} ({milestone.target_display})")
+    event.add("summary", printable(f"{milestone.title} ({milestone.target_display})"))
     start = milestone.window_end if milestone.target_open_start else milestone.window_start
     event.add("dtstart", start)
     event.add("dtend", milestone.window_end + timedelta(days=1))  # DTEND of an all-day event is exclusive
@@ -49,8 +50,8 @@ def _event(milestone: Milestone, request: HttpRequest) -> Event:
     event.add("last-modified", milestone.updated_at)
     url = request.build_absolute_uri(milestone.get_absolute_url())
     event.add("url", url)
-    event.add("description", _event_description(milestone, url))
-    event.add("categories", [milestone.get_category_display()])
+    event.add("description", printable(_event_description(milestone, url)))
+    event.add("categories", [printable(milestone.get_category_display())])
     if milestone.status == Milestone.Status.CANCELLED:
         event.add("status", "CANCELLED")
     return event
@@ -75,7 +76,7 @@ def _calendar_response(name: str, milestones, request: HttpRequest) -> HttpRespo
     calendar.add("prodid", "-//SSB Tracker//Solid-state battery milestones//EN")
     calendar.add("version", "2.0")
     # X- properties are not escaped as TEXT: a name with a line break would end the line.
-    calendar.add("x-wr-calname", " ".join(name.split()))
+    calendar.add("x-wr-calname", " ".join(printable(name).split()))
     calendar.add("method", "PUBLISH")
     for milestone in milestones:
         calendar.add_component(_event(milestone, request))
@@ -114,10 +115,32 @@ def _midnight(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom whose summaries are what editors wrote: plain text (``type="text"``), so a feed
+    reader never takes ``<img onerror=…>`` in a summary for markup; and every text passes
+    ``printable``, so a control character stored before the text rule cannot break the XML."""
+
+    def add_item(self, **kwargs) -> None:
+        super().add_item(**{name: _printable_values(value) for name, value in kwargs.items()})
+
+    def add_item_elements(self, handler, item) -> None:
+        super().add_item_elements(handler, {**item, "description": None})
+        if item["description"] is not None:
+            handler.addQuickElement("summary", item["description"], {"type": "text"})
+
+
+def _printable_values(value):
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_printable_values(part) for part in value)
+    return value
+
+
 class SiteFeed(Feed):
     """An Atom feed of the site, linking to its home page."""
 
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def link(self) -> str:
         return reverse("milestones:home")

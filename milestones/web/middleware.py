@@ -15,6 +15,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import empty
 
+from milestones.http import client_address
+
 request_logger = logging.getLogger("ssbtracker.request")
 
 # Read by RequestIdLogFilter, so any log line written while serving a request carries its id.
@@ -42,6 +44,20 @@ def _user_id(request: HttpRequest) -> int | None:
     return user.pk if user.is_authenticated else None
 
 
+# URL parts that are secrets (confirm and unsubscribe links): never written to a log.
+SECRET_URL_KWARGS = ("token", "key")
+
+
+def loggable_path(request: HttpRequest) -> str:
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    for name in SECRET_URL_KWARGS:
+        value = match.kwargs.get(name) if match else None
+        if value:
+            path = path.replace(str(value), "[redacted]")
+    return path
+
+
 class RequestLogMiddleware:
     """Give each request an id (``X-Request-ID`` in, or a fresh one), echo it back and log one JSON line."""
 
@@ -67,11 +83,12 @@ class RequestLogMiddleware:
             "request",
             extra={
                 "method": request.method,
-                "path": request.path,
+                "path": loggable_path(request),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "request_id": request_id,
                 "user_id": _user_id(request),
+                "client": client_address(request),
             },
         )
 
@@ -84,6 +101,29 @@ class RequestIdLogFilter(logging.Filter):
             # django.request logs 4xx after the middleware returned, but hands over the request.
             request = getattr(record, "request", None)
             record.request_id = getattr(request, "request_id", None) or current_request_id.get()
+        return True
+
+
+# Secrets as they can appear in a message (Django's "Not Found: <path>", an exception's
+# text): link tokens after /confirm/ or /unsubscribe/, auth headers, key=value pairs.
+_SECRETS_IN_TEXT = re.compile(
+    r"(/confirm/|/unsubscribe/|(?-i:\b(?:Token|Bearer) )|\b(?:password|secret|token|key)=)[^/&\s'\",]+",
+    re.IGNORECASE,
+)
+
+
+class SecretRedactingFilter(logging.Filter):
+    """The last guard before a line is written: whatever a message says, tokens, link
+    secrets and passwords come out as ``[redacted]`` (the request line is built without them)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is the logging module's to report
+            return True
+        redacted = _SECRETS_IN_TEXT.sub(r"\1[redacted]", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
         return True
 
 
