@@ -31,9 +31,14 @@ def relaxed_throttle(settings) -> None:
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": HIGH_RATES}
 
 
-def token_client(user) -> Client:
+def api_token(user) -> str:
+    """A key for ``Authorization: Token <key>``."""
     token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return token.key
+
+
+def token_client(user) -> Client:
+    return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 
 def send(client: Client, method: str, path: str, data=None, **headers):

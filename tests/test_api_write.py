@@ -263,7 +263,7 @@ def test_duplicate_article_url_names_the_existing_announcement(editor_api, seed)
         "source_url": existing.url + "?utm_source=x",
     }
     response = send(editor_api, "post", f"{API}/announcements/", body)
-    assert response.status_code == 400
+    assert response.status_code == 409  # the article is taken by another record: a conflict
     error = response.json()["errors"][0]
     assert error["field"] == "source_url"
     assert existing.title in error["reason"]

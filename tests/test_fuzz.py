@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from urllib.parse import quote
 
 import pytest
 from django.test import Client
@@ -147,3 +148,83 @@ def test_target_parser_only_raises_clear_validation_errors(text, fiscal, opened)
         assert "Accepted forms" in str(error)
     else:
         assert target.start <= target.end and date(1900, 1, 1) <= target.end
+
+
+# Every parameter of every operation in the schema, fed arbitrary strings ---------------------
+
+ANY_TEXT = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from([*ABSURD, "²", "١٠", "\ud800", "\x00", "9" * 40, "-0", "1e3", " ", "null"]),
+)
+SEED_KEYS = {"slug": "catl", "id": "1"}
+
+
+def _operations(client: Client) -> list[tuple[str, str, list[str], list[str]]]:
+    """(method, path, query and header parameter names, body field names) per operation."""
+    schema = client.get("/api/v1/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            names = [p["name"] for p in operation.get("parameters", []) if p["in"] in ("query", "header")]
+            body: list[str] = []
+            for content in operation.get("requestBody", {}).get("content", {}).values():
+                ref = content["schema"].get("$ref", "")
+                body = sorted(components.get(ref.rsplit("/", 1)[-1], {}).get("properties", {}))
+                break
+            operations.append((method.upper(), path, names, body))
+    return operations
+
+
+def _concrete(path: str, slug_for: dict[str, str]) -> str:
+    collection = path.split("/")[3]
+    for key in ("slug", "id"):
+        path = path.replace(f"{{{key}}}", slug_for.get(collection, SEED_KEYS[key]))
+    return path
+
+
+def _fuzz_operation(api: Client, method: str, url: str, parameters: list[str], fields: list[str]) -> int:
+    """Run one operation under hypothesis; the number of examples sent."""
+    sent = []
+
+    @settings(max_examples=25, deadline=None, database=None, derandomize=True)
+    @given(
+        query=st.dictionaries(st.sampled_from(parameters or ["q"]), ANY_TEXT, max_size=4),
+        body=st.dictionaries(st.sampled_from(fields or ["x"]), ANY_TEXT | st.lists(ANY_TEXT, max_size=3)),
+    )
+    def check(query, body):
+        sent.append(1)
+        headers = {"HTTP_IF_MATCH": "*"} if method in ("PUT", "PATCH", "DELETE") else {}
+        headers |= {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in query.items() if k[:1].isupper()}
+        params = {k: v for k, v in query.items() if not k[:1].isupper()}
+        query_string = "&".join(f"{k}={quote(v, errors='surrogatepass')}" for k, v in params.items())
+        payload = json.dumps(body) if method in ("POST", "PUT", "PATCH") else None
+        kwargs = {"data": payload, "content_type": "application/json"} if payload else {}
+        response = getattr(api, method.lower())(f"{url}?{query_string}", **kwargs, **headers)
+        assert response.status_code < 500, (method, url, query, payload, response.content[:300])
+
+    check()
+    return len(sent)
+
+
+def test_every_parameter_and_body_field_of_every_operation_gets_no_server_error(relaxed, editor):
+    """Arbitrary strings (and lone surrogates, superscript digits, NULs) in each query and header
+    parameter and each body field the schema lists, one operation at a time: never a 5xx."""
+    from milestones.models import Relation
+
+    api = token_client(editor)
+    slug_for = {"milestones": "nissan-solid-state-cars-fy2028", "people": "ouyang-minggao"}
+    slug_for |= {
+        "publishers": "electrive",
+        "relations": str(Relation.objects.values_list("pk", flat=True)[0]),
+    }
+    slug_for["announcements"] = "china-launches-solid-state-battery-offensive"
+    operations = _operations(Client())
+    fuzzed = {"parameters": 0, "examples": 0}
+
+    for method, path, parameters, fields in operations:
+        fuzzed["parameters"] += len(parameters) + len(fields)
+        fuzzed["examples"] += _fuzz_operation(api, method, _concrete(path, slug_for), parameters, fields)
+    assert len(operations) >= 37 and fuzzed["parameters"] >= 240, fuzzed
+    print(f"\nfuzzed {fuzzed['parameters']} parameters and fields of {len(operations)} operations "
+          f"with {fuzzed['examples']} examples")  # fmt: skip

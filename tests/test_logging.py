@@ -178,3 +178,41 @@ def test_unhandled_error_is_reported_to_sentry_when_dsn_is_set(sentry_server, tm
     assert result.stdout.strip().endswith("500")
     events = b"".join(received)
     assert b"sentry-test-boom" in events and b"RuntimeError" in events
+
+
+def test_no_secret_reaches_the_log_output(client, editor, settings):
+    """Link tokens, API keys and passwords, sent the ways a client sends them (good and bad),
+    never appear in what the configured console handler writes (its filters and formatter)."""
+    from io import StringIO
+
+    from django.urls import reverse
+
+    from milestones import services
+    from milestones.models import Subscription
+    from tests.api_support import api_token
+
+    console = next(h for h in logging.getLogger().handlers if getattr(h, "name", "") == "console")
+    written = StringIO()
+    previous = console.setStream(written)
+    token = api_token(editor)
+    password = "curate-carefully-42"
+    subscription = Subscription.objects.create(email="reader@example.com", scope="all")
+    confirm = services.subscription_confirm_token(subscription=subscription, kinds=["deadline"])
+    unsubscribe = services.unsubscribe_token(email="reader@example.com")
+    try:
+        client.get(reverse("milestones:subscription_confirm", kwargs={"token": confirm}))
+        client.get(reverse("milestones:subscription_confirm", kwargs={"token": confirm + "x"}))  # 400
+        client.get(reverse("milestones:unsubscribe", kwargs={"token": unsubscribe}))
+        client.post(reverse("milestones:unsubscribe", kwargs={"token": unsubscribe[:-2]}))  # 400
+        client.get("/api/v1/milestones/", HTTP_AUTHORIZATION=f"Token {token}")
+        client.post("/api/v1/organisations/", {}, HTTP_AUTHORIZATION=f"Token {token}x")  # 401
+        client.get(f"/api/v1/nothing/?token={token}&password={password}")  # 404, logged with the path
+        client.post("/admin/login/", {"username": "edna", "password": password + "!"})
+        client.post("/admin/login/", {"username": "edna", "password": password})
+        logging.getLogger("milestones").warning("upstream said: Authorization: Token %s", token)
+    finally:
+        console.setStream(previous)
+    output = written.getvalue()
+    assert "request" in output or "GET" in output  # the handler did write the requests
+    for secret in (token, password, confirm, unsubscribe, unsubscribe[:-2], confirm + "x"):
+        assert secret not in output, secret

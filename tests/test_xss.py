@@ -3,7 +3,10 @@ feed, email, API response or admin screen lets one run."""
 
 from __future__ import annotations
 
+import csv
 import html
+import io
+import re
 import xml.etree.ElementTree as ET
 
 import feedparser
@@ -13,6 +16,7 @@ from django.urls import reverse
 
 from milestones import mail
 from milestones.models import Announcement, Milestone, Organisation
+from milestones.selectors.exports import MILESTONE_COLUMNS
 from tests.xss import payloads, script_injections, seed_payloads
 
 pytestmark = pytest.mark.django_db
@@ -99,9 +103,30 @@ def test_api_json_carries_payloads_as_data_and_browsable_api_escapes(client, cor
         assert script_injections(page) == [], url
 
 
-def test_api_csv_is_plain_text(client, corpus):
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_api_csv_is_plain_text_with_no_cell_a_spreadsheet_would_run(client, corpus):
     response = client.get("/api/v1/milestones/?format=csv")
     assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) > len(corpus) // 2
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_START)]
+
+
+@pytest.mark.parametrize(("model", "columns"), [("milestone", MILESTONE_COLUMNS), ("announcement", None)])
+def test_admin_csv_exports_have_no_cell_a_spreadsheet_would_run(admin_client, corpus, model, columns):
+    form = {"format": "0", "resource": "0"}
+    if columns:
+        form |= {f"{model}resource_{c}": "on" for c in columns}
+    else:  # every field the export form offers
+        page = admin_client.get(reverse(f"admin:milestones_{model}_export")).content.decode()
+        form |= {name: "on" for name in set(re.findall(rf'name="({model}resource_[a-z_]+)"', page))}
+    response = admin_client.post(reverse(f"admin:milestones_{model}_export"), form)
+    assert response.status_code == 200, response.content[:300]
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(rows) > len(corpus) // 2
+    assert not [cell for row in rows for cell in row if cell.startswith(FORMULA_START)]
 
 
 def test_ical_feeds_keep_payloads_inside_their_properties(client, corpus):
@@ -121,6 +146,9 @@ def test_atom_feeds_are_well_formed_and_carry_payloads_as_text(client, corpus):
         root = ET.fromstring(response.content)  # well-formed XML despite "]]>" and "</entry>" payloads
         tags = {element.tag.rsplit("}", 1)[-1] for element in root.iter()}
         assert not tags & {"script", "img", "svg", "iframe"}, url
+        summaries = [e for e in root.iter() if e.tag.endswith("summary")]
+        assert {e.get("type") for e in summaries} <= {"text"}, url
+        assert summaries or "changes" in url  # the corpus moves no target
         parsed = feedparser.parse(response.content)
         assert not parsed.bozo, url
         assert all(entry.title != "injected 86" for entry in parsed.entries)

@@ -30,6 +30,10 @@ class Conflict(exceptions.APIException):
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
 
+    def __init__(self, detail=None, *, field_errors: dict | None = None) -> None:
+        super().__init__(detail)
+        self.field_errors = field_errors or {}
+
 
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
@@ -97,7 +101,7 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
         response.data = _body(response.status_code, "Invalid input.", exc.detail)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else str(response.data)
-        response.data = _body(response.status_code, str(detail))
+        response.data = _body(response.status_code, str(detail), getattr(exc, "field_errors", None))
     return response
 
 

@@ -6,15 +6,20 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema
 
+from milestones.domain.text import SINGLE_LINE_PATTERN
+
 from .renderers import CSVRenderer
 from .shapes import SUMMARIES, ErrorSerializer, TargetSerializer, TargetWriteSerializer
+
+SLUG_PATTERN = "^[-a-zA-Z0-9_]+$"
 
 _ERRORS = {
     "400": "Invalid input: `errors` names each field and the reason.",
     "401": "Not authenticated: send `Authorization: Token <key>`.",
     "403": "Authenticated, but not allowed (writes need the Editors group).",
     "404": "No such resource.",
-    "409": "Conflict: the record is still cited, or a concurrent write won.",
+    "409": "Conflict: the record is still cited, a slug is taken by another record (`errors` names it), "
+    "or a concurrent write won.",
     "412": "If-Match does not match the current ETag: GET again and retry.",
     "428": "If-Match is required: send the ETag from a GET, or `*`.",
     "429": "Too many requests: slow down (see Retry-After).",
@@ -63,7 +68,7 @@ class SummaryRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
         if direction == "request":
-            return {"type": "string", "description": "Slug of the related record."}
+            return {"type": "string", "pattern": SLUG_PATTERN, "description": "Slug of the related record."}
         summary = SUMMARIES[self.target.queryset.model]
         return auto_schema.resolve_serializer(summary, direction).ref
 
@@ -74,7 +79,14 @@ class TargetFieldExtension(OpenApiSerializerFieldExtension):
     def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
         if direction == "request":
             written = auto_schema.resolve_serializer(TargetWriteSerializer, direction).ref
-            phrase = {"type": "string", "minLength": 1, "maxLength": 120, "example": "FY2028"}
+            phrase = {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 120,
+                "pattern": SINGLE_LINE_PATTERN,
+                "description": "A phrase as the source wrote it, or EDTF: 'FY2028', 'H2 2027', 'by 2030', "
+                "'around 2029', '2027-03', '2028/2029'. The README lists every accepted form.",
+            }
             return {"oneOf": [phrase, written]}
         return auto_schema.resolve_serializer(TargetSerializer, direction).ref
 
@@ -83,4 +95,5 @@ class MovedByFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "milestones.api.fields.MovedByField"
 
     def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
-        return {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+        # Documented as the slug; a numeric id (string or number) is accepted too.
+        return {"type": "string", "pattern": SLUG_PATTERN}

@@ -25,10 +25,11 @@ from milestones import selectors, services
 from milestones.models import Announcement, Milestone
 from milestones.selectors.exports import ANNOUNCEMENT_COLUMNS, MILESTONE_COLUMNS
 
-from . import csv_export
+from . import csv_export, examples
 from . import filters as api_filters
 from . import serializers as api_serializers
 from .etags import etag_for, if_match_tags, if_none_match
+from .examples import Examples
 from .exceptions import PreconditionFailed
 from .parsers import OrjsonParser
 from .renderers import CSVRenderer, Negotiation, OrjsonRenderer, csv_lines
@@ -66,15 +67,22 @@ _AS_OF_TRACK_RECORD = OpenApiParameter(
 )
 
 
-def documented(*, csv: bool = False, as_of: bool = False):
-    """The headers and parameters every curated viewset shares, for the schema."""
+def documented(*, csv: bool = False, as_of: bool = False, examples: Examples | None = None):
+    """The headers and parameters every curated viewset shares, and its examples, for the schema."""
     extra = [_AS_OF] if as_of else []
+    parameters = {
+        "retrieve": [*extra, _ETAG, _IF_NONE_MATCH],
+        "create": [_ETAG],
+        "update": [_IF_MATCH, _ETAG],
+        "partial_update": [_IF_MATCH, _ETAG],
+    }
+    actions = examples.actions(parameters) if examples else {}
     return extend_schema_view(
         list=extend_schema(parameters=[*extra, *([_FORMAT] if csv else [])]),
-        retrieve=extend_schema(parameters=[*extra, _ETAG, _IF_NONE_MATCH]),
-        create=extend_schema(parameters=[_ETAG]),
-        update=extend_schema(parameters=[_IF_MATCH, _ETAG]),
-        partial_update=extend_schema(parameters=[_IF_MATCH, _ETAG]),
+        **{
+            action: actions.get(action) or extend_schema(parameters=given)
+            for action, given in parameters.items()
+        },
         destroy=extend_schema(parameters=[_IF_MATCH]),
     )
 
@@ -84,6 +92,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
 
     schema = ApiSchema()
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"  # slugs are ASCII; anything else is a 404 before the database
     parser_classes = [OrjsonParser]
     content_negotiation_class = Negotiation
     filter_backends = [DjangoFilterBackend]
@@ -217,7 +226,7 @@ class CuratedViewSet(viewsets.ModelViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@documented(csv=True, as_of=True)
+@documented(csv=True, as_of=True, examples=examples.MILESTONE)
 class MilestoneViewSet(CuratedViewSet):
     """Commercialisation claims with their fuzzy targets; `as_of` shows what was believed then."""
 
@@ -260,7 +269,7 @@ class MilestoneViewSet(CuratedViewSet):
         return csv_export.milestone_row(milestone, context)
 
 
-@documented(csv=True)
+@documented(csv=True, examples=examples.ANNOUNCEMENT)
 class AnnouncementViewSet(CuratedViewSet):
     """Dated, sourced statements with their quotes."""
 
@@ -275,7 +284,7 @@ class AnnouncementViewSet(CuratedViewSet):
         return csv_export.announcement_row(announcement, context)
 
 
-@documented()
+@documented(examples=examples.ORGANISATION)
 class OrganisationViewSet(CuratedViewSet):
     """Companies, consortia, agencies and institutes, with their track record."""
 
@@ -319,7 +328,7 @@ class RelationViewSet(CuratedViewSet):
         return selectors.relations_for_api()
 
 
-@documented()
+@documented(examples=examples.PERSON)
 class PersonViewSet(CuratedViewSet):
     """Speakers of quotes."""
 
@@ -330,7 +339,7 @@ class PersonViewSet(CuratedViewSet):
         return selectors.people_for_api()
 
 
-@documented()
+@documented(examples=examples.PUBLISHER)
 class PublisherViewSet(CuratedViewSet):
     """News outlets and other sources."""
 

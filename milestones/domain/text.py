@@ -19,6 +19,12 @@ _FORBIDDEN_SINGLE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\ufff
 # What XML 1.0 and RFC 5545 text can carry: tab and LF survive, everything else goes.
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
+# The same rule as patterns, for the OpenAPI schema (so generated data keeps to it). Lone
+# surrogates and U+FFFE/U+FFFF are left out here: JSON parsers refuse them before any rule.
+# "+", not "*": a blank value is its own alternative in the schema (maxLength 0).
+SINGLE_LINE_PATTERN = r"^[^\x00-\x1f\x7f-\x9f]+$"
+MULTILINE_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]+$"
+
 _NAMES = {"\t": "a tab", "\n": "a line break", "\r": "a line break"}
 
 

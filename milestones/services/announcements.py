@@ -9,7 +9,7 @@ from django.db import transaction
 
 from milestones.domain.urls import UrlRefused, normalize_url, url_check
 from milestones.models import Announcement, Organisation, Quote
-from milestones.services.records import record_check, record_text_check, version_check
+from milestones.services.records import record_check, version_check
 
 
 def announcement_url_check(*, url: str, exclude_pk: int | None = None) -> None:
@@ -24,9 +24,8 @@ def announcement_url_check(*, url: str, exclude_pk: int | None = None) -> None:
         existing = existing.exclude(pk=exclude_pk)
     duplicate = existing.only("title", "published_on").first()
     if duplicate:
-        raise ValidationError(
-            {"url": f"This article is already recorded as “{duplicate.title}” ({duplicate.published_on})."}
-        )
+        message = f"This article is already recorded as “{duplicate.title}” ({duplicate.published_on})."
+        raise ValidationError({"url": ValidationError(message, code="unique")})
 
 
 def announcement_check(*, announcement: Announcement) -> None:
@@ -71,7 +70,7 @@ def announcement_save(
         ]
         for row in rows:
             try:
-                record_text_check(instance=row)
+                record_check(instance=row)
             except ValidationError as error:
                 messages = [f"{name}: {m}" for name, ms in error.message_dict.items() for m in ms]
                 raise ValidationError({"quotes": messages}) from None

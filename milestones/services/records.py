@@ -148,17 +148,19 @@ def record_check(*, instance: Model, exclude: Iterable[str] = ()) -> None:
 
 
 def _on_fields(instance: Model, error: ValidationError) -> ValidationError:
-    """Move a check constraint's message from the record as a whole to the field it is about."""
+    """Move a check constraint's message from the record as a whole to the field it is about
+    (each message keeps its code: the API tells a taken slug, code "unique", from bad input)."""
     fields = {
         str(c.violation_error_message): _CONSTRAINT_FIELDS[c.name]
         for c in instance._meta.constraints
         if c.name in _CONSTRAINT_FIELDS
     }
-    by_field: dict[str, list] = {}
-    for field, messages in error.message_dict.items():
-        for message in messages:
+    by_field: dict[str, list[ValidationError]] = {}
+    for field, errors in error.error_dict.items():
+        for item in errors:
+            message = item.messages[0] if item.messages else str(item)
             target = fields.get(message, field) if field == NON_FIELD_ERRORS else field
-            by_field.setdefault(target, []).append(message)
+            by_field.setdefault(target, []).append(ValidationError(message, code=item.code))
     return ValidationError(by_field)
 
 

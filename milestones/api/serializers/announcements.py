@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from milestones import selectors, services
 from milestones.api.fields import PageLinkField, SelfLinkField, SummaryRelatedField
-from milestones.api.serializers.base import TIMESTAMPS, CuratedSerializer, slug_field
+from milestones.api.serializers.base import TIMESTAMPS, CuratedSerializer, TextRuleMixin, slug_field
 from milestones.models import (
     Announcement,
     Quote,
@@ -14,7 +14,7 @@ from milestones.models import (
 from milestones.selectors.exports import ANNOUNCEMENT_SOURCE_FIELDS
 
 
-class QuoteSerializer(serializers.ModelSerializer):
+class QuoteSerializer(TextRuleMixin, serializers.ModelSerializer):
     speaker = SummaryRelatedField(queryset=selectors.person_choices())
     position = serializers.IntegerField(required=False, min_value=0, max_value=32767)
 

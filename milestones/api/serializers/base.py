@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
+from django.db.models import CharField, TextField
 from django_countries import countries
 from rest_framework import serializers
 
 from milestones import services
+from milestones.api.exceptions import Conflict
+from milestones.domain.text import MULTILINE_PATTERN, SINGLE_LINE_PATTERN, TextRefused, text_clean
 
 COUNTRY_CHOICES = [(code, name) for code, name in countries]
 TIMESTAMPS = ("created_at", "updated_at")
@@ -21,7 +25,46 @@ def slug_field(model) -> serializers.SlugField:
     )
 
 
-class CuratedSerializer(serializers.ModelSerializer):
+def _only_taken(error: DjangoValidationError) -> bool:
+    """Every message is Django's uniqueness check ("… with this Slug already exists.")."""
+    if not hasattr(error, "error_dict"):
+        return False
+    return all(e.code == "unique" for errors in error.error_dict.values() for e in errors)
+
+
+class TextRule(RegexValidator):
+    """The services' text rule (milestones/domain/text.py) on a serializer field: the same
+    message, and, being a RegexValidator, a ``pattern`` in the OpenAPI schema."""
+
+    def __init__(self, *, multiline: bool) -> None:
+        super().__init__(MULTILINE_PATTERN if multiline else SINGLE_LINE_PATTERN)
+        self.multiline = multiline
+
+    def __call__(self, value) -> None:
+        try:
+            text_clean(str(value), multiline=self.multiline)
+        except TextRefused as refusal:
+            raise DjangoValidationError(str(refusal)) from None
+
+
+class TextRuleMixin:
+    """Every plain text field written to a model text field carries the text rule."""
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if type(field) is not serializers.CharField or field.read_only:
+                continue
+            try:
+                model_field = self.Meta.model._meta.get_field(field.source or name)
+            except FieldDoesNotExist:
+                continue
+            if isinstance(model_field, CharField | TextField):
+                field.validators.append(TextRule(multiline=isinstance(model_field, TextField)))
+        return fields
+
+
+class CuratedSerializer(TextRuleMixin, serializers.ModelSerializer):
     """Writes through the services; their errors become 400s named by the API's field names."""
 
     many_fields: tuple[str, ...] = ()
@@ -39,6 +82,9 @@ class CuratedSerializer(serializers.ModelSerializer):
         try:
             return self._persist(instance, validated_data, many)
         except DjangoValidationError as error:
+            if _only_taken(error):  # a unique value another record holds: a conflict, not bad input
+                taken = self._api_errors(error)
+                raise Conflict("That value is taken by another record.", field_errors=taken) from None
             raise serializers.ValidationError(self._api_errors(error)) from None
 
     def _persist(self, instance, data: dict, many: dict):

@@ -15,6 +15,7 @@ from milestones.api.serializers.base import (
     NULLABLE_URI,
     TIMESTAMPS,
     CuratedSerializer,
+    TextRule,
     slug_field,
 )
 from milestones.api.shapes import (
@@ -33,15 +34,14 @@ from milestones.selectors.exports import ORGANISATION_FIELDS
 class AliasesField(serializers.ListField):
     """Stored one per line; exchanged as a list of strings."""
 
-    child = serializers.CharField(max_length=200)
+    # Single-line text: a line break would split one alias into two when stored.
+    child = serializers.CharField(max_length=200, validators=[TextRule(multiline=False)])
 
     def to_representation(self, data: str) -> list[str]:
         return [line.strip() for line in data.splitlines() if line.strip()]
 
     def to_internal_value(self, data: Any) -> str:
         values = super().to_internal_value(data)
-        if any("\n" in value or "\r" in value for value in values):
-            raise serializers.ValidationError("An alias cannot contain a line break.")
         return "\n".join(value.strip() for value in values if value.strip())
 
 
