@@ -338,3 +338,11 @@ def test_todays_reference_classes_are_cached_until_a_claim_changes(settings, dja
     services.milestone_reschedule(milestone=milestones[0], target_text="2029")
     with django_assert_num_queries(2):
         selectors.outside_views(milestones, today=today)
+
+
+def test_stretch_of_a_target_near_the_calendars_end_does_not_overflow():
+    """Found by schemathesis: a target in year 8316 stretched by a ratio ran past 9999-12-31."""
+    from milestones.domain.outlook import stretch
+
+    assert stretch(stated_on=date(2025, 1, 1), window_end=date(8316, 2, 7), ratio=2.0) == date.max
+    assert stretch(stated_on=date(2025, 1, 1), window_end=date(2026, 1, 1), ratio=1.0) == date(2027, 1, 1)

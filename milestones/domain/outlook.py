@@ -161,8 +161,12 @@ def p80(ratios: list[float]) -> float:
 
 
 def stretch(*, stated_on: date, window_end: date, ratio: float) -> date:
-    """e + (e − a) × ratio, to the nearest day (halves to even, as ``round`` does)."""
-    return window_end + timedelta(days=round((window_end - stated_on).days * ratio))
+    """e + (e − a) × ratio, to the nearest day (halves to even, as ``round`` does); a date past
+    the calendar's end (a target near year 9999) stays at its last day."""
+    days = round((window_end - stated_on).days * ratio)
+    if days > (date.max - window_end).days:
+        return date.max
+    return window_end + timedelta(days=days)
 
 
 class ReferenceClasses:
