@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from milestones import services
 from milestones.models import (
@@ -32,8 +31,9 @@ def relaxed_throttle(settings) -> None:
 
 
 def token_client(user) -> Client:
-    token, _ = Token.objects.get_or_create(user=user)
-    return Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    """A client sending a new API key of ``user``, as a program would."""
+    _, key = services.api_token_create(user=user)
+    return Client(HTTP_AUTHORIZATION=f"Token {key}")
 
 
 def send(client: Client, method: str, path: str, data=None, **headers):
