@@ -65,7 +65,7 @@ def test_an_editor_never_sees_another_users_key(editor_client, root):
     services.api_token_create(user=root, name="root automation")
     own = admin_made_key(editor_client, "mine")
     listing = editor_client.get(TOKENS).content.decode()
-    assert "mine" in listing and own[:8] in listing
+    assert "mine" in listing and own[:12] in listing
     assert "root automation" not in listing and "ada" not in listing
 
 
@@ -74,7 +74,7 @@ def test_a_superuser_sees_every_key_but_no_key_itself(root, editor):
     client = Client()
     client.force_login(root)
     listing = client.get(TOKENS).content.decode()
-    assert "edna&#x27;s script" in listing and key[:8] in listing and key not in listing
+    assert "edna&#x27;s script" in listing and key[:12] in listing and key not in listing
 
 
 def test_an_editor_cannot_revoke_another_users_key(editor_client, root):
@@ -82,6 +82,13 @@ def test_an_editor_cannot_revoke_another_users_key(editor_client, root):
     editor_client.post(TOKENS, {"action": "revoke", "_selected_action": [token.pk]})
     editor_client.post(f"{TOKENS}{token.pk}/delete/", {"post": "yes"})
     assert ApiToken.objects.filter(pk=token.pk).exists()
+
+
+def test_an_editor_revokes_a_key_on_its_delete_page(editor_client, editor, seed):
+    key = admin_made_key(editor_client, "old laptop")
+    token = ApiToken.objects.get(user=editor)
+    assert editor_client.post(f"{TOKENS}{token.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert writes_with(key) == 401
 
 
 def test_an_editor_revokes_their_own_key_in_the_admin(editor_client, editor, seed):
@@ -95,7 +102,7 @@ def test_an_editor_revokes_their_own_key_in_the_admin(editor_client, editor, see
 def test_the_superuser_key_no_longer_lets_an_editor_write_as_the_superuser(editor_client, root):
     """The attack of issue 11: the Editors group could read every key in plain text."""
     _, root_key = services.api_token_create(user=root, name="root automation")
-    assert not editor_client.get(TOKENS).content.decode().count(root_key[:8])
+    assert not editor_client.get(TOKENS).content.decode().count(root_key[:12])
     assert not services.editors_group_ensure().permissions.filter(content_type__app_label="authtoken")
     assert "root automation" not in editor_client.get(f"{TOKENS}?q=root").content.decode()
 

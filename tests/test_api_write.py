@@ -421,7 +421,7 @@ def test_api_token_command_lists_keys_without_showing_them(editor):
     key = created_key("edna", "--name", "news desk")
     out = io.StringIO()
     call_command("api_token", "list", stdout=out)
-    assert out.getvalue().startswith(f"edna\tnews desk ({key[:8]}…)\tcreated ")
+    assert out.getvalue().startswith(f"edna\tnews desk ({key[:12]}…)\tcreated ")
     assert "last used never" in out.getvalue() and key not in out.getvalue()
 
 

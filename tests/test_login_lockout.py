@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import Client
 
@@ -83,6 +84,21 @@ def test_forwarded_for_headers_do_not_evade_the_lockout(editor):
     for number in range(5):
         sign_in(client, "wrong", HTTP_X_FORWARDED_FOR=f"198.51.100.{number}")
     assert sign_in(client, PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99").status_code == 429
+
+
+@pytest.mark.skipif(
+    not hasattr(django_settings, "NUM_PROXIES"), reason="needs NUM_PROXIES (issue 11, point 5)"
+)
+def test_behind_one_proxy_the_lockout_is_per_reader_not_per_proxy(editor, settings):
+    """The proxy appends the address it saw to X-Forwarded-For; what the client wrote before it
+    is its own claim and earns no fresh tries."""
+    settings.NUM_PROXIES = 1
+    behind_proxy = {"REMOTE_ADDR": "10.0.0.2"}
+    for number in range(5):
+        forged = f"198.51.100.{number}, 203.0.113.5"
+        sign_in(Client(), "wrong", HTTP_X_FORWARDED_FOR=forged, **behind_proxy)
+    assert sign_in(Client(), PASSWORD, HTTP_X_FORWARDED_FOR="203.0.113.5", **behind_proxy).status_code == 429
+    assert signed_in(sign_in(Client(), PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.7", **behind_proxy))
 
 
 def test_the_lockout_is_per_client_address(editor):

@@ -37,6 +37,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         # The list is all there is to see; a key's own page would add nothing.
         return obj is None and super().has_view_permission(request, obj)
 
+    def delete_model(self, request: HttpRequest, obj: ApiToken) -> None:
+        services.api_token_revoke(token=obj, by=request.user)
+
     def save_model(self, request: HttpRequest, obj: ApiToken, form, change: bool) -> None:
         token, key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
         # The admin goes on with ``obj`` (the log entry, the answer page): make it the stored row.

@@ -29,5 +29,5 @@ class ApiToken(AbstractAuthToken):
 
     @property
     def key_hint(self) -> str:
-        """Enough of the key's start to tell one's own keys apart."""
-        return f"{self.token_key[:8]}…"
+        """Enough of the key's start to tell keys apart ("ssb_" and 8 of its 64 hex digits)."""
+        return f"{self.token_key[:12]}…"
