@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
 from rest_framework import exceptions
 
@@ -30,3 +32,15 @@ class TokenAuthentication(KnoxTokenAuthentication):
         # request. Our keys do not expire by themselves (REST_KNOX TOKEN_TTL is None), so
         # only an expiry set by hand is honoured, and the expired key is just refused.
         return auth_token.expiry is not None and auth_token.expiry < timezone.now()
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The schema's ``tokenAuth``, as it was with DRF's tokens: the header and its prefix."""
+
+    target_class = TokenAuthentication
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return build_bearer_security_scheme_object(
+            header_name="Authorization", token_prefix=self.target.authenticate_header(None)
+        )
