@@ -6,10 +6,10 @@ table (the plain-text keys) is dropped, with the permissions that let editors
 read it. Not reversible in substance: going back leaves no plain keys to restore.
 """
 
-import django.db.models.deletion
-from django.conf import settings
 from datetime import UTC
 
+import django.db.models.deletion
+from django.conf import settings
 from django.db import migrations, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
