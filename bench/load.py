@@ -77,7 +77,6 @@ def build_data(env: dict) -> dict:
     from datetime import date, timedelta
 
     from django.contrib.auth import get_user_model
-    from rest_framework.authtoken.models import Token
 
     from milestones import services
     from milestones.models import Announcement, Milestone, Organisation, Publisher, TargetRevision
@@ -115,9 +114,9 @@ def build_data(env: dict) -> dict:
         )  # fmt: skip
     editor, _ = get_user_model().objects.get_or_create(username="load-editor", defaults={"is_staff": True})
     editor.groups.add(services.editors_group_ensure())
-    token, _ = Token.objects.get_or_create(user=editor)
+    _, key = services.api_token_create(user=editor, name="load test", rotate=True)  # one key per run
     return {
-        "token": token.key,
+        "token": key,
         "milestones": list(Milestone.objects.values_list("slug", flat=True)[:2000]),
         "organisations": list(Organisation.objects.values_list("slug", flat=True)[:300]),
         "writable": list(

@@ -29,5 +29,10 @@ def logging_config(log_format: str, level: str) -> dict:
         },
         "root": {"handlers": ["console"], "level": level},
         # Django's console handler repeats records unformatted; runserver's access line repeats ours (errors stay).
-        "loggers": {"django": {"handlers": []}, "django.server": {"level": "ERROR", "propagate": True}},
+        # django-axes reports every sign-in and its housekeeping at INFO; failures and lockouts are warnings.
+        "loggers": {
+            "django": {"handlers": []},
+            "django.server": {"level": "ERROR", "propagate": True},
+            "axes": {"level": "WARNING"},
+        },
     }

@@ -9,6 +9,7 @@ no side effects: the folders under ``VAR_DIR`` are created when Django starts
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -50,7 +51,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # hashed API keys; the model is milestones.ApiToken (KNOX_TOKEN_MODEL)
+    "axes",  # admin sign-in lockout
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "ssbtracker.urls"
@@ -104,6 +107,18 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ssbtracker.sqlite3'}")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Axes first: it refuses a locked-out sign-in before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+# After LOGIN_FAILURE_LIMIT wrong passwords for one username from one client address, that
+# pair may not sign in for LOGIN_LOCKOUT_MINUTES; each further try restarts the wait.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_CLIENT_IP_CALLABLE = "milestones.admin.lockout.client_ip"  # the address throttles use too
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "milestones.admin.lockout.lockout_response"  # says how long, and what to do
+AXES_VERBOSE = False  # no start-up banner; lockouts are still logged
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,7 +206,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Token first: an anonymous write then gets 401 with "WWW-Authenticate: Token", not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "milestones.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
@@ -218,6 +233,11 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": NUM_PROXIES,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API keys are kept as SHA-512 hashes (knox) and never expire by themselves: editors revoke them.
+KNOX_TOKEN_MODEL = "milestones.ApiToken"
+# knox's own migrations would create its default token table even though ours replaces it.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "TOKEN_PREFIX": "ssb_"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "SSB Tracker API",
     "DESCRIPTION": "Who promised what in solid-state batteries, by when, and whether it happened.",

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from milestones import services
 from milestones.models import (
@@ -32,12 +31,13 @@ def relaxed_throttle(settings) -> None:
 
 
 def api_token(user) -> str:
-    """A key for ``Authorization: Token <key>``."""
-    token, _ = Token.objects.get_or_create(user=user)
-    return token.key
+    """A new API key of ``user``, for ``Authorization: Token <key>``."""
+    _, key = services.api_token_create(user=user)
+    return key
 
 
 def token_client(user) -> Client:
+    """A client sending a new API key of ``user``, as a program would."""
     return Client(HTTP_AUTHORIZATION=f"Token {api_token(user)}")
 
 

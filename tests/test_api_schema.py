@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -257,9 +256,10 @@ def test_schemathesis_examples_coverage_and_fuzzing_find_nothing(live_server, tm
             str(config),
             "run",
             f"{live_server.url}{API}/schema/",
-            os.environ.get("ST_PHASES_DEBUG", "--phases=examples,coverage,fuzzing"),
+            "--phases=examples,coverage,fuzzing",
             f"--checks={CHECKS}",
-            "--exclude-path=/api/v1/subscriptions/",
+            "--exclude-path=/api/v1/subscriptions/",  # sends mail; tested with its feature
+            "--exclude-path=/api/v1/token/",  # revokes the key every later operation writes with
             "--no-color",
             "--report=har",  # every request and answer, for reading a failure
             f"--report-har-path={tmp_path / 'report.har'}",

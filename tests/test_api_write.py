@@ -9,10 +9,10 @@ import pytest
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.test import Client
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 
 from milestones.domain.targets import ACCEPTED_FORMS
-from milestones.models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
+from milestones.models import Announcement, ApiToken, Milestone, Organisation, Quote, Relation, TargetRevision
 from tests.api_support import API, relaxed_throttle, send, token_client  # noqa: F401
 from tests.factories import AnnouncementFactory, OrganisationFactory, PersonFactory, make_milestone
 
@@ -397,19 +397,37 @@ def test_authenticated_clients_have_their_own_budget(settings, editor):
     cache.delete(f"throttle_user_{editor.pk}")
 
 
-def test_api_token_command_creates_shows_and_revokes(editor):
+def created_key(*args: str) -> str:
     out = io.StringIO()
-    call_command("api_token", "create", "edna", stdout=out)
-    key = out.getvalue().strip()
-    assert Token.objects.get(user=editor).key == key
-    again = io.StringIO()
-    call_command("api_token", "create", "edna", stdout=again)
-    assert again.getvalue().strip() == key
-    rotated = io.StringIO()
-    call_command("api_token", "create", "edna", "--rotate", stdout=rotated)
-    assert rotated.getvalue().strip() != key
-    call_command("api_token", "revoke", "edna", stdout=io.StringIO())
-    assert not Token.objects.filter(user=editor).exists()
+    call_command("api_token", "create", *args, stdout=out)
+    return out.getvalue().strip()
+
+
+def test_api_token_command_prints_a_new_key_each_time_rotates_and_revokes(editor):
+    first = created_key("edna")
+    second = created_key("edna", "--name", "import script")
+    assert first != second and ApiToken.objects.filter(user=editor).count() == 2
+    assert ApiToken.objects.get(name="import script").digest == hash_token(second)
+    rotated = created_key("edna", "--rotate")
+    assert ApiToken.objects.filter(user=editor).count() == 1
+    assert ApiToken.objects.get(user=editor).digest == hash_token(rotated)
+    out = io.StringIO()
+    call_command("api_token", "revoke", "edna", stdout=out)
+    assert out.getvalue() == "1 key(s) revoked.\n"
+    assert not ApiToken.objects.filter(user=editor).exists()
+
+
+def test_api_token_command_lists_keys_without_showing_them(editor):
+    key = created_key("edna", "--name", "news desk")
+    out = io.StringIO()
+    call_command("api_token", "list", stdout=out)
+    assert out.getvalue().startswith(f"edna\tnews desk ({key[:12]}…)\tcreated ")
+    assert "last used never" in out.getvalue() and key not in out.getvalue()
+
+
+def test_api_token_command_refuses_a_name_too_long(editor):
+    with pytest.raises(CommandError, match="at most 100 characters"):
+        created_key("edna", "--name", "x" * 101)
 
 
 def test_api_token_command_refuses_unknown_users(db):

@@ -77,7 +77,7 @@ def test_readme_token_command_works_after_make_runs_setup(tmp_path, settings):
     out, err = io.StringIO(), io.StringIO()
     call_command(*readme_token_command(), stdout=out, stderr=err)
     token = out.getvalue().strip()
-    assert re.fullmatch(r"[0-9a-f]{40}", token)
+    assert re.fullmatch(r"ssb_[0-9a-f]{64}", token)
     assert err.getvalue() == ""  # no "is not an editor; the token can only read"
 
     # The README's reschedule then succeeds with it.

@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from . import root, views
 from .subscriptions import SubscriptionRequestView
+from .tokens import TokenRevokeView
 
 app_name = "api"
 
@@ -27,6 +28,7 @@ router.register("milestones", views.MilestoneViewSet, basename="milestone")
 
 urlpatterns = [
     path("subscriptions/", SubscriptionRequestView.as_view(), name="subscriptions"),
+    path("token/", TokenRevokeView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(

@@ -1,6 +1,6 @@
 """The stored records, one module per group: who claims (organisations), what is claimed
-(claims) and who is reminded (reminders). Fields, constraints and own-row properties only;
-rules live in the services."""
+(claims), who is reminded (reminders) and who may write through the API (tokens).
+Fields, constraints and own-row properties only; rules live in the services."""
 
 from milestones.models.claims import Announcement, Milestone, Quote, TargetFields, TargetRevision
 from milestones.models.organisations import (
@@ -13,9 +13,11 @@ from milestones.models.organisations import (
     region_for_country,
 )
 from milestones.models.reminders import EditorDigest, RateBucket, Reminder, Subscription
+from milestones.models.tokens import ApiToken
 
 __all__ = [
     "Announcement",
+    "ApiToken",
     "EditorDigest",
     "Milestone",
     "Organisation",

@@ -12,11 +12,11 @@ from django.contrib.auth import get_user_model
 from django.db.models import Max, Model, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from milestones.domain.urls import normalize_url
 from milestones.models import (
     Announcement,
+    ApiToken,
     EditorDigest,
     Milestone,
     Organisation,
@@ -174,8 +174,14 @@ def revisions_for_admin() -> QuerySet[TargetRevision]:
     return TargetRevision.objects.select_related("milestone", "moved_by", "recorded_by")
 
 
-def api_tokens() -> QuerySet:
-    return Token.objects.select_related("user").order_by("user__username")
+def api_tokens() -> QuerySet[ApiToken]:
+    return ApiToken.objects.select_related("user").order_by("user__username", "created")
+
+
+def api_tokens_visible_to(user) -> QuerySet[ApiToken]:
+    """A superuser sees every key (to revoke a leaked one); anyone else only their own."""
+    tokens = api_tokens()
+    return tokens if user.is_superuser else tokens.filter(user=user)
 
 
 def user_by_name(username: str):
