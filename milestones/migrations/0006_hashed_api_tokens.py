@@ -51,7 +51,7 @@ def convert_drf_tokens(apps, schema_editor) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("milestones", "0004_subscription_confirmation_outbox"),
+        ("milestones", "0005_rate_limits_in_database"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("auth", "0012_alter_user_first_name_max_length"),
         ("contenttypes", "0002_remove_content_type_name"),
