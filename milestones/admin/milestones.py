@@ -121,7 +121,7 @@ class TargetRevisionInline(admin.TabularInline):
 
     @admin.display(description="new window")
     def window(self, revision: TargetRevision) -> str:
-        return f"{revision.new_start} – {revision.new_end}"
+        return f"{revision.new_start} – {revision.new_end or 'open-ended'}"
 
 
 def _status_action(status: str, label: str):
@@ -188,7 +188,7 @@ class MilestoneAdmin(CuratedAdmin):
 
     @admin.display(description="window", ordering="window_end")
     def window(self, milestone: Milestone) -> str:
-        return f"{milestone.window_start} – {milestone.window_end}"
+        return f"{milestone.window_start} – {milestone.window_end or 'open-ended'}"
 
     @admin.display(description="computed window")
     def computed_window(self, milestone: Milestone) -> str:
@@ -199,6 +199,8 @@ class MilestoneAdmin(CuratedAdmin):
             for flag, on in (
                 ("approximate", milestone.target_approximate),
                 ("open start", milestone.target_open_start),
+                ("open-ended", milestone.window_end is None),
+                (f"read against {milestone.target_relative_to}", milestone.target_relative_to),
             )
             if on
         ]
@@ -207,7 +209,7 @@ class MilestoneAdmin(CuratedAdmin):
             "<strong>{}</strong>: {} to {}{} · EDTF <code>{}</code>",
             milestone.target_display,
             milestone.window_start,
-            milestone.window_end,
+            milestone.window_end or "no end",
             extra,
             milestone.target_edtf,
         )

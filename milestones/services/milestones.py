@@ -21,17 +21,47 @@ from milestones.models import Announcement, Milestone, Organisation, TargetRevis
 from milestones.services.records import record_check, version_check
 from milestones.services.reminders import reminders_cancel_stale
 
-_TARGET_COLUMNS = ("target_text", "target_edtf", "target_display", "window_start", "window_end")
+_TARGET_COLUMNS = (
+    "target_text",
+    "target_edtf",
+    "target_display",
+    "window_start",
+    "window_end",
+    "target_open_end",
+    "target_relative_to",
+)
 _ACHIEVED_ONLY = "A date achieved is only allowed when the status is achieved."
 
 
-def target_parse(*, text: str, owner: Organisation | None, opened_on: date | None = None) -> Target:
-    """Parse a target in the owner's fiscal calendar; a ``ValidationError`` on ``target_text`` if not."""
+def target_parse(
+    *,
+    text: str,
+    owner: Organisation | None,
+    opened_on: date | None = None,
+    stated_on: date | None = None,
+) -> Target:
+    """Parse a target in the owner's fiscal calendar; a ``ValidationError`` on ``target_text`` if not.
+
+    ``stated_on`` is the publication date of the announcement that said it (see
+    :func:`target_stated_on`): relative phrases ("next year") are read against it.
+    """
     fiscal_start = owner.fiscal_year_start_month if owner else 1
     try:
-        return parse_target(text, fiscal_year_start=fiscal_start, opened_on=opened_on)
+        return parse_target(text, fiscal_year_start=fiscal_start, opened_on=opened_on, stated_on=stated_on)
     except TargetError as error:
         raise ValidationError({"target_text": str(error)}) from None
+
+
+def target_stated_on(
+    *, milestone: Milestone | None, moved_by: Announcement | None, evidence: Iterable | None
+) -> date | None:
+    """The one reference-date rule: the announcement that moves the target, else the
+    milestone's first evidence (as given, else as stored); None when there is none."""
+    if moved_by is not None:
+        return moved_by.published_on
+    if evidence is None:
+        evidence = list(milestone.evidence.all()) if milestone is not None and milestone.pk else []
+    return min((announcement.published_on for announcement in evidence), default=None)
 
 
 @dataclass
@@ -71,8 +101,9 @@ def milestone_check(
     target = None
     text = milestone.target_text
     if text and (stored is None or text != stored["target_text"] or milestone.owner_id != stored["owner_id"]):
-        opened_on = _opened_on(milestone, stored, moved_by, evidence, today)
-        target = target_parse(text=text, owner=_owner(milestone), opened_on=opened_on)
+        stated_on = target_stated_on(milestone=milestone, moved_by=moved_by, evidence=evidence)
+        opened_on = _opened_on(stored, moved_by, stated_on, today)
+        target = target_parse(text=text, owner=_owner(milestone), opened_on=opened_on, stated_on=stated_on)
         milestone.set_target(target)
     elif stored is not None:
         _restore_target(milestone, stored)
@@ -119,7 +150,7 @@ def _achieved_on_apply(milestone: Milestone, data: dict, today: date) -> None:
         milestone.achieved_on = None
 
 
-def _opened_on(milestone, stored, moved_by, evidence, today: date) -> date:
+def _opened_on(stored: dict | None, moved_by, stated_on: date | None, today: date) -> date:
     """When an open "by …" window starts: the moving announcement's date; else, for a
     target that already was an open deadline, its stored start; else the earliest
     evidence; else today."""
@@ -127,8 +158,7 @@ def _opened_on(milestone, stored, moved_by, evidence, today: date) -> date:
         return moved_by.published_on
     if stored and stored["target_open_start"]:
         return stored["window_start"]
-    sources = evidence if evidence is not None else list(milestone.evidence.all()) if milestone.pk else []
-    return min((a.published_on for a in sources), default=today)
+    return stated_on or today
 
 
 @transaction.atomic
@@ -175,6 +205,11 @@ def milestone_save(
 
 
 def _later(target: Target, previous: dict) -> bool:
+    """The deadline moved later; an open end is later than any end."""
+    if target.end is None or previous["window_end"] is None:
+        if target.end is None and previous["window_end"] is None:
+            return target.start > previous["window_start"]
+        return target.end is None
     return target.end > previous["window_end"]
 
 
