@@ -130,7 +130,9 @@ def test_cursor_pages_reach_every_milestone_once_with_open_ends_mixed_in(client,
 
 
 def test_active_on_filter_includes_an_open_window_after_its_start(client, open_ended):
-    assert client.get(f"{API}/milestones/?active_on=2040-06-01").json()["results"][0]["slug"] == "cells-in-cars"
+    assert (
+        client.get(f"{API}/milestones/?active_on=2040-06-01").json()["results"][0]["slug"] == "cells-in-cars"
+    )
     assert client.get(f"{API}/milestones/?active_on=2027-06-01").json()["results"] == []
 
 

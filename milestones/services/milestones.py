@@ -101,8 +101,7 @@ def milestone_check(
     target = None
     text = milestone.target_text
     if text and (stored is None or text != stored["target_text"] or milestone.owner_id != stored["owner_id"]):
-        stated_on = target_stated_on(milestone=milestone, moved_by=moved_by, evidence=evidence)
-        opened_on = _opened_on(stored, moved_by, stated_on, today)
+        opened_on, stated_on = _reading_dates(milestone, stored, moved_by, evidence, today)
         target = target_parse(text=text, owner=_owner(milestone), opened_on=opened_on, stated_on=stated_on)
         milestone.set_target(target)
     elif stored is not None:
@@ -148,6 +147,53 @@ def _achieved_on_apply(milestone: Milestone, data: dict, today: date) -> None:
         raise ValidationError({"achieved_on": _ACHIEVED_ONLY})
     else:
         milestone.achieved_on = None
+
+
+def _reading_dates(milestone, stored, moved_by, evidence, today: date) -> tuple[date, date | None]:
+    """(When a "by …" window opens, the stating date relative phrases are read against)."""
+    stated_on = target_stated_on(milestone=milestone, moved_by=moved_by, evidence=evidence)
+    return _opened_on(stored, moved_by, stated_on, today), stated_on
+
+
+@dataclass(frozen=True)
+class TargetPreview:
+    """What a target would read as if saved now: the target, or the refusal, and the stating date."""
+
+    target: Target | None
+    error: str
+    stated_on: date | None
+
+
+def target_preview(
+    *,
+    text: str,
+    owner_id: str | int | None,
+    milestone_id: str | int | None = None,
+    moved_by_id: str | int | None = None,
+    evidence_ids: Iterable[str | int] = (),
+    today: date | None = None,
+) -> TargetPreview:
+    """The admin's live reading of a target as the editor types: the same parser and the same
+    reference-date rule as :func:`milestone_check`, from the form's raw (unsaved) values."""
+    today = today or timezone.localdate()
+    owner = Organisation.objects.filter(pk=owner_id).first() if str(owner_id or "").isdigit() else None
+    milestone = (
+        Milestone.objects.filter(pk=milestone_id).first() if str(milestone_id or "").isdigit() else None
+    )
+    moved_by = (
+        Announcement.objects.filter(pk=moved_by_id).first() if str(moved_by_id or "").isdigit() else None
+    )
+    ids = [int(pk) for pk in evidence_ids if str(pk).isdigit()]
+    evidence = list(Announcement.objects.filter(pk__in=ids))  # the form always sends the evidence field
+    if moved_by is None and milestone is None and evidence:
+        moved_by = min(evidence, key=lambda a: (a.published_on, a.pk))
+    stored = _stored_target(milestone) if milestone else None
+    opened_on, stated_on = _reading_dates(milestone, stored, moved_by, evidence, today)
+    try:
+        target = target_parse(text=text, owner=owner, opened_on=opened_on, stated_on=stated_on)
+    except ValidationError as error:
+        return TargetPreview(None, error.message_dict["target_text"][0], stated_on)
+    return TargetPreview(target, "", stated_on)
 
 
 def _opened_on(stored: dict | None, moved_by, stated_on: date | None, today: date) -> date:
