@@ -15,7 +15,7 @@ from milestones import services
 from milestones.models import Milestone, Reminder
 from tests.api_support import send, token_client
 from tests.factories import AnnouncementFactory, OrganisationFactory, make_milestone
-from tests.reminder_support import subscribe
+from tests.reminder_support import SmtpServer, smtp_settings, subscribe
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -202,3 +202,15 @@ def test_moving_an_open_window_cancels_its_pending_reminder_and_schedules_the_ne
     _tick(date(2029, 1, 1))
     pending = Reminder.objects.filter(status=Reminder.Status.PENDING)
     assert list(pending.values_list("kind", "due_on")) == [("window_opens", date(2029, 1, 1))]
+
+
+def test_window_opens_digest_of_an_open_ended_target_is_sent_through_smtp(settings, open_ended):
+    settings.REMINDER_SEND_HOUR, settings.REMINDER_CATCHUP_DAYS = 9, 0
+    subscribe("reader@example.com", milestone=open_ended)
+    with SmtpServer() as server:
+        smtp_settings(settings, server)
+        with time_machine.travel(datetime(2028, 1, 1, 12, tzinfo=ZoneInfo("UTC")), tick=False):
+            services.reminders_scan(day=date(2028, 1, 1))
+            assert services.reminders_send_batch().sent == 1
+    text = server.messages[0].get_body(("plain",)).get_content()
+    assert "Cells in cars" in text and "2028-01-01 – no end (open-ended)" in text

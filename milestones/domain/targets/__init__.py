@@ -205,18 +205,28 @@ def _range(phrase: str, reading: Reading) -> Span | None:
         right = phrase_span(right_text, reading)
         if right is None:
             continue
-        # "March to May 2027": a first end without a year takes the second's.
+        left = _range_start(left_text, right, reading)
+        if left is not None:
+            return range_span(left, right, f"{left.display} – {right.display}")
+    return None
+
+
+def _range_start(text: str, right: Span, reading: Reading) -> Span | None:
+    """A range's first end; without a year it takes the second's ("March to May 2027"), or the
+    year before when it would otherwise start after the second ("Q4 to Q1 2028")."""
+    for borrowed in (right.start.year, right.start.year - 1):
         left_reading = Reading(
             fiscal_year_start=reading.fiscal_year_start,
             stated_on=reading.stated_on,
-            year_hint=right.start.year,
+            year_hint=year(borrowed),
             phrase=reading.phrase,
+            hint_is_bracketed=False,
         )
-        left = phrase_span(left_text, left_reading)
-        if left is not None:
-            reading.used_stated_on |= left_reading.used_stated_on
-            return range_span(left, right, f"{left.display} – {right.display}")
-    return None
+        left = phrase_span(text, left_reading)
+        reading.used_stated_on |= left_reading.used_stated_on
+        if left is None or not left_reading.used_hint or left.start <= right.start:
+            return left
+    return left
 
 
 def _open(phrase: str, reading: Reading, text: str) -> Target | None:

@@ -13,13 +13,32 @@ RELATIVE_HINT = "attach the announcement that said it"
 class Reading:
     """One parse's context; records whether the stating date or the bracketed year was used."""
 
-    __slots__ = ("fiscal_year_start", "phrase", "stated_on", "used_hint", "used_stated_on", "year_hint")
+    __slots__ = (
+        "fiscal_year_start",
+        "hint_is_bracketed",
+        "phrase",
+        "stated_on",
+        "used_hint",
+        "used_stated_on",
+        "year_hint",
+    )
 
-    def __init__(self, *, fiscal_year_start: int, stated_on: date | None, year_hint: int | None, phrase: str):
+    def __init__(
+        self,
+        *,
+        fiscal_year_start: int,
+        stated_on: date | None,
+        year_hint: int | None,
+        phrase: str,
+        hint_is_bracketed: bool = True,
+    ):
         self.fiscal_year_start = fiscal_year_start
         self.stated_on = stated_on
         self.year_hint = year_hint
         self.phrase = phrase
+        # A bracketed year resolves "next year" too; the year a range's first end borrows
+        # from its second ("March to May 2027") only completes a part without a year.
+        self.hint_is_bracketed = hint_is_bracketed
         self.used_stated_on = False
         self.used_hint = False
 
@@ -32,7 +51,7 @@ class Reading:
 
     def relative_year(self, word: str) -> int:
         """ "this year" / "next year": the bracketed year if given, else counted from the stating date."""
-        if self.year_hint is not None:
+        if self.year_hint is not None and self.hint_is_bracketed:
             self.used_hint = True
             return self.year_hint
         return year(self.reference().year + (1 if word == "next" else 0))
@@ -48,7 +67,7 @@ class Reading:
         return span if span.end >= stated_on else span_in(year(stated_on.year + 1))
 
     def decade(self) -> int:
-        if self.year_hint is not None:
+        if self.year_hint is not None and self.hint_is_bracketed:
             self.used_hint = True
             return self.year_hint - self.year_hint % 10
         stated_year = self.reference().year
@@ -56,7 +75,7 @@ class Reading:
 
     def fiscal_year_of(self, word: str) -> int:
         """The fiscal year (named by the calendar year it starts in) current on the stating date."""
-        if self.year_hint is not None:
+        if self.year_hint is not None and self.hint_is_bracketed:
             self.used_hint = True
             return self.year_hint
         stated_on = self.reference()
