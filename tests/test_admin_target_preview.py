@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from django.urls import reverse
 
-from milestones.models import Milestone
 from tests.factories import AnnouncementFactory, OrganisationFactory, make_milestone
 
 PREVIEW = "admin:milestones_milestone_target_preview"
@@ -87,33 +85,3 @@ def test_the_target_field_asks_for_the_reading(editor_client):
     page = editor_client.get(reverse("admin:milestones_milestone_add")).content.decode()
     assert f'hx-get="{reverse(PREVIEW)}"' in page and 'id="target-preview"' in page
     assert "django_htmx/htmx-2.min.js" in page
-
-
-@pytest.fixture
-def admin_page(browser, live_server, seed, admin_user, client) -> Iterator:
-    client.force_login(admin_user)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    yield page, errors
-    context.close()
-
-
-@pytest.mark.browser
-@pytest.mark.django_db(transaction=True)
-def test_typing_a_phrase_shows_its_window_live_in_a_real_browser(admin_page):
-    page, errors = admin_page
-    toyota = Milestone.objects.get(slug="toyota-first-solid-state-cars-2027-28")
-    stated = min(toyota.evidence.values_list("published_on", flat=True))
-    page.goto(reverse("admin:milestones_milestone_change", args=[toyota.pk]))
-    page.fill("#id_target_text", "next year")
-    reading = page.locator("#target-preview")
-    reading.get_by_text(f"Read against the announcement of {stated:%-d %B %Y}").wait_for()
-    assert f"1 Jan {stated.year + 1} to 31 Dec {stated.year + 1}" in reading.inner_text()
-    page.fill("#id_target_text", "2028 onwards")
-    reading.get_by_text("no end (open-ended)").wait_for()
-    assert not errors, errors
