@@ -66,6 +66,11 @@ bench-pages: install
 bench-reminders: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ssb_rem_bench} $(BIN)/python bench/reminders.py
 
+# Target parser: 100,000 mixed phrases, goal >= 50,000 phrases/s (no database).
+.PHONY: bench-targets
+bench-targets: install
+	$(BIN)/python bench/targets.py
+
 # REST API: milestone list vs a values()+orjson baseline, deep cursor page. PostgreSQL;
 # the bench owns the database it is given (builds 2,000 orgs / 20,000 announcements / 10,000 milestones).
 .PHONY: bench-api

@@ -58,6 +58,9 @@ def test_milestone_carries_summaries_target_and_page_link(client, seed):
         "start": "2028-04-01",
         "end": "2029-03-31",
         "approximate": False,
+        "open_start": False,
+        "open_end": False,
+        "relative_to": None,
     }
     assert milestone["page_url"] == "http://testserver/milestones/nissan-solid-state-cars-fy2028/"
     assert client.get(milestone["page_url"]).status_code == 200

@@ -11,6 +11,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from milestones.models import Milestone
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 CHANGELISTS = sorted((model._meta.app_label, model._meta.model_name) for model in admin.site._registry)
@@ -51,3 +53,19 @@ def test_country_filter_lists_only_countries_in_use(admin_page):
     assert "Japan" in names and "China" in names
     assert "France" not in names and len(names) < 10
     assert admin_page.evaluate("document.documentElement.scrollHeight") < 4000
+
+
+def test_typing_a_target_shows_its_reading_live(admin_page):
+    """The milestone form's htmx reading: window and the announcement date used, no console error."""
+    errors: list[str] = []
+    admin_page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    toyota = Milestone.objects.get(slug="toyota-first-solid-state-cars-2027-28")
+    stated = min(toyota.evidence.values_list("published_on", flat=True))
+    admin_page.goto(reverse("admin:milestones_milestone_change", args=[toyota.pk]))
+    admin_page.fill("#id_target_text", "next year")
+    reading = admin_page.locator("#target-preview")
+    reading.get_by_text(f"Read against the announcement of {stated:%-d %B %Y}").wait_for()
+    assert f"1 Jan {stated.year + 1} to 31 Dec {stated.year + 1}" in reading.inner_text()
+    admin_page.fill("#id_target_text", "2028 onwards")
+    reading.get_by_text("no end (open-ended)").wait_for()
+    assert not errors, errors

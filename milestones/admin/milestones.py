@@ -7,12 +7,14 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
 
 from milestones import selectors, services
 from milestones.admin import resources
 from milestones.admin.base import CuratedAdmin, CuratedForm, InUseChoicesFilter
+from milestones.admin.target_preview import PREVIEW_ID, TargetTextInput, target_preview_view
 from milestones.domain.targets import ACCEPTED_FORMS
 from milestones.domain.text import whole_number
 from milestones.models import Milestone, TargetRevision
@@ -126,7 +128,7 @@ class TargetRevisionInline(admin.TabularInline):
 
     @admin.display(description="new window")
     def window(self, revision: TargetRevision) -> str:
-        return f"{revision.new_start} – {revision.new_end}"
+        return f"{revision.new_start} – {revision.new_end or 'open-ended'}"
 
 
 def _status_action(status: str, label: str):
@@ -193,10 +195,28 @@ class MilestoneAdmin(CuratedAdmin):
 
     @admin.display(description="window", ordering="window_end")
     def window(self, milestone: Milestone) -> str:
-        return f"{milestone.window_start} – {milestone.window_end}"
+        return f"{milestone.window_start} – {milestone.window_end or 'open-ended'}"
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(target_preview_view)
+        return [
+            path("target-preview/", preview, name="milestones_milestone_target_preview"),
+            *super().get_urls(),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.base_fields["target_text"].widget = TargetTextInput(milestone_id=obj.pk if obj else None)
+        return form
 
     @admin.display(description="computed window")
     def computed_window(self, milestone: Milestone) -> str:
+        # Live as the editor types (target_preview.py); this is the reading stored now.
+        return format_html(
+            '<div id="{}" aria-live="polite">{}</div>', PREVIEW_ID, self._stored_window(milestone)
+        )
+
+    def _stored_window(self, milestone: Milestone) -> str:
         if not milestone.pk:
             return "Computed from the target when you save."
         flags = [
@@ -204,6 +224,8 @@ class MilestoneAdmin(CuratedAdmin):
             for flag, on in (
                 ("approximate", milestone.target_approximate),
                 ("open start", milestone.target_open_start),
+                ("open-ended", milestone.window_end is None),
+                (f"read against {milestone.target_relative_to}", milestone.target_relative_to),
             )
             if on
         ]
@@ -212,7 +234,7 @@ class MilestoneAdmin(CuratedAdmin):
             "<strong>{}</strong>: {} to {}{} · EDTF <code>{}</code>",
             milestone.target_display,
             milestone.window_start,
-            milestone.window_end,
+            milestone.window_end or "no end",
             extra,
             milestone.target_edtf,
         )

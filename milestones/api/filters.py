@@ -99,7 +99,7 @@ class MilestoneFilter(filters.FilterSet):
         return annotated.filter(stale) if value else annotated.exclude(stale)
 
     def filter_active_on(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
-        return queryset.filter(window_start__lte=value, window_end__gte=value)
+        return queryset.filter(Q(window_end__gte=value) | Q(window_end__isnull=True), window_start__lte=value)
 
     def filter_overdue(self, queryset: QuerySet, name: str, value: bool | None) -> QuerySet:
         if value is None:

@@ -7,6 +7,9 @@ cost an OFFSET scan. Here the cursor holds the last row's values of every
 ordering field and the id, so each page is one indexed range query of
 ``page_size + 1`` rows, at any depth, with no ``COUNT(*)``, and rows inserted
 meanwhile never shift a page.
+
+A nullable ordering field (an open-ended target's ``window_end``) sorts NULL as
+"after every value" on every database engine, and the cursor compares it so.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.db.models.constants import LOOKUP_SEP
 from rest_framework import serializers
 from rest_framework.pagination import BasePagination
@@ -63,7 +66,7 @@ def _decode(cursor: str, size: int) -> tuple[list[Any], bool]:
         raise serializers.ValidationError({"cursor": [_INVALID_CURSOR]}) from None
     if not isinstance(values, list) or len(values) != size:
         raise serializers.ValidationError({"cursor": ["This cursor belongs to a different ordering."]})
-    if not all(isinstance(v, str | int) and not isinstance(v, bool) for v in values):
+    if not all(v is None or (isinstance(v, str | int) and not isinstance(v, bool)) for v in values):
         raise serializers.ValidationError({"cursor": [_INVALID_CURSOR]})
     return values, reverse
 
@@ -101,14 +104,32 @@ def _model_field(model, name: str):
     return field.target_field if field.is_relation else field
 
 
-def _after(ordering: list[str], values: list[Any], reverse: bool) -> Q:
+def _nullable(model: type[Model], name: str) -> bool:
+    try:
+        return LOOKUP_SEP not in name and model._meta.get_field(name).null
+    except FieldDoesNotExist:
+        return False
+
+
+_NOTHING = Q(pk__in=[])
+
+
+def _beyond(name: str, value: Any, descending: bool, nullable: bool) -> Q:
+    """Rows past ``value`` in one field's order; NULL counts as larger than every value."""
+    if value is None:
+        return Q(**{f"{name}__isnull": False}) if descending else _NOTHING
+    step = Q(**{f"{name}__{'lt' if descending else 'gt'}": value})
+    return step | Q(**{f"{name}__isnull": True}) if nullable and not descending else step
+
+
+def _after(ordering: list[str], values: list[Any], reverse: bool, model: type[Model]) -> Q:
     """Rows strictly after ``values`` in ``ordering`` (before them when ``reverse``)."""
     condition = Q()
     for index in range(len(ordering) - 1, -1, -1):
         field = ordering[index]
         descending = field.startswith("-") != reverse
         name = field.lstrip("-")
-        step = Q(**{f"{name}__{'lt' if descending else 'gt'}": values[index]})
+        step = _beyond(name, values[index], descending, _nullable(model, name))
         if index < len(ordering) - 1:
             step |= Q(**{name: values[index]}) & condition
         condition = step
@@ -116,7 +137,23 @@ def _after(ordering: list[str], values: list[Any], reverse: bool) -> Q:
     # range scan there instead of testing the OR on every row from the start.
     first = ordering[0]
     descending = first.startswith("-") != reverse
+    if values[0] is None or _nullable(model, first.lstrip("-")):
+        return condition
     return Q(**{f"{first.lstrip('-')}__{'lte' if descending else 'gte'}": values[0]}) & condition
+
+
+def _order_by(ordering: list[str], model: type[Model]) -> list[Any]:
+    """``ordering`` for the query, with NULL last ascending (first descending) on every engine."""
+    out: list[Any] = []
+    for field in ordering:
+        name = field.lstrip("-")
+        if not _nullable(model, name):
+            out.append(field)
+        elif field.startswith("-"):
+            out.append(F(name).desc(nulls_first=True))
+        else:
+            out.append(F(name).asc(nulls_last=True))
+    return out
 
 
 def _flip(field: str) -> str:
@@ -148,9 +185,9 @@ class KeysetPagination(BasePagination):
         if cursor:
             values, reverse = _decode(cursor, len(ordering))
             values = _typed(values, ordering, queryset.model)
-            queryset = queryset.filter(_after(ordering, values, reverse))
+            queryset = queryset.filter(_after(ordering, values, reverse, queryset.model))
         query_ordering = [_flip(field) for field in ordering] if reverse else ordering
-        rows = list(queryset.order_by(*query_ordering)[: size + 1])
+        rows = list(queryset.order_by(*_order_by(query_ordering, queryset.model))[: size + 1])
         has_more = len(rows) > size
         rows = rows[:size]
         if reverse:

@@ -157,8 +157,18 @@ class TargetSerializer(Shape):
     text = serializers.CharField(help_text="As the source said it.")
     display = serializers.CharField()
     start = serializers.DateField(help_text="First day of the window.")
-    end = serializers.DateField(help_text="Last day of the window: the deadline.")
+    end = serializers.DateField(
+        allow_null=True, help_text="Last day of the window: the deadline. Null when open-ended (2028/..)."
+    )
     approximate = serializers.BooleanField()
+    open_start = serializers.BooleanField(
+        help_text="A deadline ('by 2030'): the window opens when it was said."
+    )
+    open_end = serializers.BooleanField(help_text="No end ('2028 onwards'); `end` is null.")
+    relative_to = serializers.DateField(
+        allow_null=True,
+        help_text="The stating announcement's date a relative phrase ('next year') was read against; else null.",
+    )
 
     @staticmethod
     def build(obj: Any, link: Links | None = None) -> dict:
@@ -167,8 +177,11 @@ class TargetSerializer(Shape):
             "text": obj.target_text,
             "display": obj.target_display,
             "start": obj.window_start.isoformat(),
-            "end": obj.window_end.isoformat(),
+            "end": iso(obj.window_end),
             "approximate": obj.target_approximate,
+            "open_start": obj.target_open_start,
+            "open_end": obj.window_end is None,
+            "relative_to": iso(obj.target_relative_to),
         }
 
 
@@ -246,7 +259,9 @@ class ClaimOutcomeSerializer(Shape):
     url = serializers.URLField()
     category = serializers.ChoiceField(choices=Milestone.Category.choices)
     stated_on = serializers.DateField(help_text="a0: when the claim was first stated.")
-    first_end = serializers.DateField(help_text="e0: the end of its first window.")
+    first_end = serializers.DateField(
+        allow_null=True, help_text="e0: the end of its first window (null: open-ended)."
+    )
     outcome_on = serializers.DateField(
         allow_null=True,
         help_text="e1: the day achieved; for an open claim its window end or today, whichever is "
@@ -269,7 +284,7 @@ class ClaimOutcomeSerializer(Shape):
             "url": link.api("milestone", outcome.slug),
             "category": outcome.category,
             "stated_on": outcome.stated_on.isoformat(),
-            "first_end": outcome.first_end.isoformat(),
+            "first_end": iso(outcome.first_end),
             "outcome_on": iso(outcome.outcome_on),
             "status": outcome.status,
             "ratio": outcome.ratio,

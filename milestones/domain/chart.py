@@ -35,7 +35,7 @@ class Item:
     lane_key: str
     lane_label: str
     start: date
-    end: date
+    end: date | None  # None: open-ended ("2028 onwards"), drawn fading out to the right
     label: str
     open_start: bool = False
     approximate: bool = False
@@ -49,6 +49,10 @@ class Item:
     @property
     def is_point(self) -> bool:
         return self.start == self.end and not self.open_start
+
+    @property
+    def open_end(self) -> bool:
+        return self.end is None
 
     @property
     def slipped(self) -> bool:
@@ -131,9 +135,9 @@ def year_range(items: Iterable[Item], today: date) -> tuple[int, int]:
     """The default span: every window and first claim, plus today, at least MIN_YEARS wide."""
     years = [today.year]
     for item in items:
-        years += [item.start.year, item.end.year]
+        years += [item.start.year, item.end.year if item.end else item.start.year]
         if item.first_start:
-            years += [item.first_start.year, item.first_end.year]
+            years += [item.first_start.year, (item.first_end or item.first_start).year]
         if item.outlook_end:
             years.append(item.outlook_end.year)
     low, high = min(years), max(years)
@@ -172,23 +176,25 @@ def build(
 
 
 def _bar(item: Item, scale: Scale) -> Bar | None:
-    if item.end < scale.start or item.start >= scale.end:
+    # An open end runs to the right edge of whatever range is shown.
+    item_end = item.end if item.end is not None else scale.end
+    if item_end < scale.start or item.start >= scale.end:
         return None  # outside the zoomed range
-    start, end = scale.clamp(item.start), scale.clamp(item.end + timedelta(days=1))
+    start, end = scale.clamp(item.start), scale.clamp(item_end + timedelta(days=1))
     bar = Bar(
         item=item,
         x=scale.x(start),
         width=round(max(scale.x(end) - scale.x(start), 0.0), 3),
         clipped_start=item.start < scale.start,
-        clipped_end=item.end >= scale.end,
+        clipped_end=item_end >= scale.end,
     )
     if item.slipped:
         ghost_start = scale.clamp(item.first_start)
-        ghost_end = scale.clamp(item.first_end + timedelta(days=1))
+        ghost_end = scale.clamp((item.first_end or scale.end) + timedelta(days=1))
         if ghost_end > ghost_start:
             bar.ghost_x = scale.x(ghost_start)
             bar.ghost_width = round(scale.x(ghost_end) - bar.ghost_x, 3)
-    if item.outlook_end and item.outlook_end > item.end:
+    if item.outlook_end and item.end and item.outlook_end > item.end:
         outlook_start = scale.clamp(item.end + timedelta(days=1))
         outlook_end = scale.clamp(item.outlook_end + timedelta(days=1))
         if outlook_end > outlook_start:
@@ -311,7 +317,7 @@ def strip_plot(ratios: Sequence[float]) -> StripPlot:
     return StripPlot(dots, max(len(row_ends), 1), x(0.0), median, x(median), ticks)
 
 
-def list_year(start: date, end: date, *, open_start: bool) -> int:
+def list_year(start: date, end: date | None, *, open_start: bool) -> int:
     """The year a milestone is listed under: when its window opens, or its deadline for "by …"."""
     return end.year if open_start else start.year
 

@@ -32,7 +32,8 @@ NOT_ENOUGH_HISTORY = "not enough history"
 FINAL_REASON = "final"
 NOT_STATED = "not stated yet"
 STATED_AFTER_WINDOW = "stated after its window ended"
-REASONS = (NOT_ENOUGH_HISTORY, FINAL_REASON, NOT_STATED, STATED_AFTER_WINDOW)
+OPEN_ENDED = "open-ended: no end to stretch"
+REASONS = (NOT_ENOUGH_HISTORY, FINAL_REASON, NOT_STATED, STATED_AFTER_WINDOW, OPEN_ENDED)
 
 NOTE_ACHIEVED = "achieved"
 NOTE_OPEN = "open: lower bound"
@@ -71,7 +72,7 @@ class ClaimOutcome:
     owner_id: int
     category: str
     stated_on: date  # a0
-    first_end: date  # e0
+    first_end: date | None  # e0; None when first stated open-ended
     outcome_on: date | None  # e1; None for missed and cancelled claims
     status: str
     ratio: float | None  # None when left out (missed/cancelled, short horizon)
@@ -99,9 +100,9 @@ class Claim:
     category: str
     category_label: str
     first_stated_on: date  # a0: the first revision's effective day
-    first_end: date  # e0: the first window's end
+    first_end: date | None  # e0: the first window's end (None: open-ended)
     stated_on: date  # a: the latest revision's effective day
-    window_end: date  # e: the current window's end
+    window_end: date | None  # e: the current window's end (None: open-ended)
     status: str
     achieved_on: date | None
 
@@ -113,8 +114,10 @@ class Claim:
         return self.status in MISSED_OR_CANCELLED or self.achieved_by(today)
 
 
-def slip_ratio(*, stated_on: date, first_end: date, outcome_on: date) -> float | None:
-    """(e1 − e0) / (e0 − a0); None when the first horizon is under 90 days."""
+def slip_ratio(*, stated_on: date, first_end: date | None, outcome_on: date) -> float | None:
+    """(e1 − e0) / (e0 − a0); None when the first horizon is under 90 days or had no end."""
+    if first_end is None:
+        return None
     horizon = (first_end - stated_on).days
     if horizon < MIN_HORIZON_DAYS:
         return None
@@ -132,7 +135,7 @@ def claim_outcome(claim: Claim, *, today: date) -> ClaimOutcome:
         outcome_on, note = claim.achieved_on, NOTE_ACHIEVED
     else:
         # Still open: it is at least this late, and may be later still.
-        outcome_on, note = max(claim.window_end, today), NOTE_OPEN
+        outcome_on, note = max(claim.window_end or today, today), NOTE_OPEN
     ratio = None
     if outcome_on is not None:
         ratio = slip_ratio(stated_on=claim.first_stated_on, first_end=claim.first_end, outcome_on=outcome_on)
@@ -217,6 +220,8 @@ class ReferenceClasses:
             return NoOutsideView(NOT_STATED)
         if claim.is_final(self.today):
             return NoOutsideView(FINAL_REASON)
+        if claim.window_end is None:
+            return NoOutsideView(OPEN_ENDED)
         if claim.window_end <= claim.stated_on:
             return NoOutsideView(STATED_AFTER_WINDOW)
         found = self.ratios_for(claim)
@@ -256,9 +261,13 @@ def slip_record(claims: Iterable[Claim], *, today: date) -> SlipRecord:
     on_time = sum(
         1
         for o in outcomes
-        if o.status == ACHIEVED and o.outcome_on is not None and o.outcome_on <= o.first_end
+        if o.status == ACHIEVED
+        and o.outcome_on is not None
+        and (o.first_end is None or o.outcome_on <= o.first_end)
     )
-    judged = sum(1 for o in outcomes if o.status in FINAL or o.first_end < today)
+    judged = sum(
+        1 for o in outcomes if o.status in FINAL or (o.first_end is not None and o.first_end < today)
+    )
     missed = sum(1 for o in outcomes if o.status in MISSED_OR_CANCELLED)
     return SlipRecord(
         outcomes=outcomes,

@@ -42,7 +42,7 @@ RULES_BY_KIND = {rule.kind: rule for rule in RULES}
 @dataclass(frozen=True)
 class Window:
     start: date
-    end: date
+    end: date | None  # None: open-ended, so only the window-opens reminder applies
     open_start: bool = False
 
 
@@ -51,6 +51,8 @@ def due_day(rule: KindRule, window: Window) -> date | None:
     if rule.only_closed_start and window.open_start:
         return None
     anchor = window.start if rule.anchor == START else window.end
+    if anchor is None:
+        return None
     return anchor + timedelta(days=rule.offset_days)
 
 

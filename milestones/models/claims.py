@@ -72,9 +72,16 @@ class TargetFields(models.Model):
     target_edtf = models.CharField(max_length=60)
     target_display = models.CharField(max_length=120)
     window_start = models.DateField(db_index=True)
-    window_end = models.DateField(db_index=True)
+    # NULL only for an open-ended target ("2028 onwards", EDTF 2028/..): no sentinel dates.
+    window_end = models.DateField(null=True, blank=True, db_index=True)
     target_approximate = models.BooleanField(default=False)
     target_open_start = models.BooleanField(default=False)
+    target_open_end = models.BooleanField(default=False)
+    target_relative_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The stating announcement's date a relative phrase ('next year') was read against.",
+    )
 
     class Meta:
         abstract = True
@@ -87,6 +94,8 @@ class TargetFields(models.Model):
         self.window_end = target.end
         self.target_approximate = target.approximate
         self.target_open_start = target.open_start
+        self.target_open_end = target.open_end
+        self.target_relative_to = target.relative_to
 
 
 class Milestone(TargetFields, TimeStamped):
@@ -161,12 +170,18 @@ class Milestone(TargetFields, TimeStamped):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["window_end", "window_start", "title"]
+        ordering = [F("window_end").asc(nulls_last=True), "window_start", "title"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(window_start__lte=F("window_end")),
+                condition=Q(window_end__isnull=True) | Q(window_start__lte=F("window_end")),
                 name="milestone_window_ordered",
                 violation_error_message="The target window cannot end before it starts.",
+            ),
+            models.CheckConstraint(
+                condition=Q(window_end__isnull=True, target_open_end=True)
+                | Q(window_end__isnull=False, target_open_end=False),
+                name="milestone_open_end_has_no_end",
+                violation_error_message="Only an open-ended target has no window end.",
             ),
             models.CheckConstraint(
                 condition=Q(achieved_on__isnull=True) | Q(status="achieved"),
@@ -191,7 +206,7 @@ class Milestone(TargetFields, TimeStamped):
         return self.status in self.FINAL_STATUSES
 
     def is_overdue(self, today: date | None = None) -> bool:
-        return not self.is_final and self.window_end < (today or date.today())
+        return not self.is_final and self.window_end is not None and self.window_end < (today or date.today())
 
 
 class TargetRevision(models.Model):
@@ -207,7 +222,7 @@ class TargetRevision(models.Model):
     new_edtf = models.CharField(max_length=60)
     new_display = models.CharField(max_length=120)
     new_start = models.DateField()
-    new_end = models.DateField()
+    new_end = models.DateField(null=True, blank=True)  # NULL: the new target is open-ended
     moved_by = models.ForeignKey(
         Announcement,
         null=True,
@@ -228,7 +243,7 @@ class TargetRevision(models.Model):
         ordering = ["milestone", "recorded_at", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(new_start__lte=F("new_end")),
+                condition=Q(new_end__isnull=True) | Q(new_start__lte=F("new_end")),
                 name="revision_window_ordered",
                 violation_error_message="The target window cannot end before it starts.",
             ),
@@ -241,7 +256,7 @@ class TargetRevision(models.Model):
 
     @property
     def slip_days(self) -> int:
-        """Days the deadline moved (positive = later); 0 for the original claim."""
-        if self.old_end is None:
+        """Days the deadline moved (positive = later); 0 for the original claim or an open end."""
+        if self.old_end is None or self.new_end is None:
             return 0
         return (self.new_end - self.old_end).days

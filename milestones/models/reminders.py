@@ -122,7 +122,7 @@ class Reminder(models.Model):
         Milestone, on_delete=models.CASCADE, related_name="reminders", db_index=False
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    window_end = models.DateField()
+    window_end = models.DateField(null=True, blank=True)  # NULL: the target is open-ended
     due_on = models.DateField(db_index=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -142,6 +142,13 @@ class Reminder(models.Model):
             models.UniqueConstraint(
                 fields=["subscription", "milestone", "kind", "window_end"],
                 name="reminder_unique_per_window",
+            ),
+            # An open-ended window has no end to tell two windows apart; its only reminder
+            # (the window opens) falls due on its start, so the due day keys it instead.
+            models.UniqueConstraint(
+                fields=["subscription", "milestone", "kind", "due_on"],
+                condition=Q(window_end__isnull=True),
+                name="reminder_unique_per_open_window",
             ),
         ]
         indexes = [

@@ -14,6 +14,7 @@ from django.db.models import (
     CharField,
     Count,
     Exists,
+    F,
     Max,
     OuterRef,
     Prefetch,
@@ -109,13 +110,13 @@ def track_records(organisation_ids: list[int]) -> dict[int, TrackRecord]:
     )
     for owner_id, status, achieved_on, window_end in rows:
         if status == Milestone.Status.ACHIEVED:
-            on_time = achieved_on is None or achieved_on <= window_end
+            on_time = achieved_on is None or window_end is None or achieved_on <= window_end
             counts[owner_id]["achieved_on_time" if on_time else "achieved_late"] += 1
         elif status == Milestone.Status.MISSED:
             counts[owner_id]["missed"] += 1
     slips: dict[int, list[int]] = defaultdict(list)
     revisions = TargetRevision.objects.filter(
-        milestone__owner_id__in=organisation_ids, old_end__isnull=False
+        milestone__owner_id__in=organisation_ids, old_end__isnull=False, new_end__isnull=False
     ).values_list("milestone__owner_id", "old_end", "new_end")
     for owner_id, old_end, new_end in revisions:
         if new_end > old_end:
@@ -207,7 +208,9 @@ def milestones_filter(queryset: QuerySet[Milestone], filters: MilestoneFilters) 
     if filters.text:
         queryset = queryset.filter(_milestone_text_q(filters.text))
     if filters.year_from:
-        queryset = queryset.filter(window_end__gte=date(filters.year_from, 1, 1))
+        queryset = queryset.filter(
+            Q(window_end__gte=date(filters.year_from, 1, 1)) | Q(window_end__isnull=True)
+        )
     if filters.year_to:
         queryset = queryset.filter(window_start__lte=date(filters.year_to, 12, 31))
     return queryset
@@ -256,7 +259,7 @@ def race_leaders() -> dict[tuple[str, str], list[Milestone]]:
         Milestone.objects.select_related("owner")
         .filter(owner__region__in=RACE_REGIONS, category__in=RACE_CATEGORIES)
         .exclude(status__in=(Milestone.Status.MISSED, Milestone.Status.CANCELLED))
-        .order_by("window_end", "window_start", "title")
+        .order_by(F("window_end").asc(nulls_last=True), "window_start", "title")
     )
     board: dict[tuple[str, str], list[Milestone]] = defaultdict(list)
     for milestone in rows:
@@ -284,7 +287,7 @@ def search_milestones(text: str, *, full_text: bool) -> QuerySet[Milestone]:
     query = SearchQuery(text, config="english", search_type="websearch")
     ranked = milestone_list().annotate(rank=SearchRank(vector, query))
     return ranked.filter(Q(rank__gt=0) | organisation_search_q(text, prefix="owner__")).order_by(
-        "-rank", "window_end"
+        "-rank", F("window_end").asc(nulls_last=True)
     )
 
 

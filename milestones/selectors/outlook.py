@@ -181,12 +181,14 @@ def track_record_as_of(organisation: Organisation, *, as_of: date | None = None)
     counts = {"achieved_on_time": 0, "achieved_late": 0, "missed": 0}
     for claim in claims_known(as_of=as_of, owner_id=organisation.pk):
         if claim.achieved_by(as_of):
-            on_time = claim.achieved_on is not None and claim.achieved_on <= claim.window_end
+            on_time = claim.achieved_on is not None and (
+                claim.window_end is None or claim.achieved_on <= claim.window_end
+            )
             counts["achieved_on_time" if on_time else "achieved_late"] += 1
         elif claim.status == Milestone.Status.MISSED:
             counts["missed"] += 1
     moves = TargetRevision.objects.filter(
-        milestone__owner=organisation, old_end__isnull=False, effective_on__lte=as_of
+        milestone__owner=organisation, old_end__isnull=False, new_end__isnull=False, effective_on__lte=as_of
     ).values_list("old_end", "new_end")
     return track_record_of(
         counts, [(new_end - old_end).days for old_end, new_end in moves if new_end > old_end]

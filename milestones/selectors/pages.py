@@ -9,8 +9,9 @@ from datetime import date
 
 from django.conf import settings
 from django.core import signing
-from django.db.models import Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 
+from milestones.domain.targets import deadline_key
 from milestones.models import Announcement, Milestone, Organisation, Reminder, Subscription
 from milestones.services.subscriptions import CONFIRM_SALT
 
@@ -37,7 +38,8 @@ __all__ = [
     "upcoming_page",
 ]
 
-_BY_DEADLINE = ("window_end", "window_start", "title")
+# Open-ended targets (no deadline) after every other, on every database engine.
+_BY_DEADLINE = (F("window_end").asc(nulls_last=True), "window_start", "title")
 
 
 def organisations_by_slug() -> QuerySet[Organisation]:
@@ -78,7 +80,7 @@ def timeline_milestones(filters: MilestoneFilters, *, as_of: date | None = None)
         return list(queryset.order_by(*_BY_DEADLINE))
     # The as-of window can differ from today's, so order after applying it.
     milestones = [apply_as_of(m) for m in milestones_as_of(queryset, as_of)]
-    return sorted(milestones, key=lambda m: (m.window_end, m.window_start, m.title))
+    return sorted(milestones, key=lambda m: (*deadline_key(m.window_start, m.window_end), m.title))
 
 
 def upcoming_page(*, today: date) -> QuerySet[Milestone]:

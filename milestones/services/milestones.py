@@ -22,17 +22,47 @@ from milestones.models import Announcement, Milestone, Organisation, TargetRevis
 from milestones.services.records import record_check, version_check
 from milestones.services.reminders import reminders_cancel_stale
 
-_TARGET_COLUMNS = ("target_text", "target_edtf", "target_display", "window_start", "window_end")
+_TARGET_COLUMNS = (
+    "target_text",
+    "target_edtf",
+    "target_display",
+    "window_start",
+    "window_end",
+    "target_open_end",
+    "target_relative_to",
+)
 _ACHIEVED_ONLY = "A date achieved is only allowed when the status is achieved."
 
 
-def target_parse(*, text: str, owner: Organisation | None, opened_on: date | None = None) -> Target:
-    """Parse a target in the owner's fiscal calendar; a ``ValidationError`` on ``target_text`` if not."""
+def target_parse(
+    *,
+    text: str,
+    owner: Organisation | None,
+    opened_on: date | None = None,
+    stated_on: date | None = None,
+) -> Target:
+    """Parse a target in the owner's fiscal calendar; a ``ValidationError`` on ``target_text`` if not.
+
+    ``stated_on`` is the publication date of the announcement that said it (see
+    :func:`target_stated_on`): relative phrases ("next year") are read against it.
+    """
     fiscal_start = owner.fiscal_year_start_month if owner else 1
     try:
-        return parse_target(text, fiscal_year_start=fiscal_start, opened_on=opened_on)
+        return parse_target(text, fiscal_year_start=fiscal_start, opened_on=opened_on, stated_on=stated_on)
     except TargetError as error:
         raise ValidationError({"target_text": str(error)}) from None
+
+
+def target_stated_on(
+    *, milestone: Milestone | None, moved_by: Announcement | None, evidence: Iterable | None
+) -> date | None:
+    """The one reference-date rule: the announcement that moves the target, else the
+    milestone's first evidence (as given, else as stored); None when there is none."""
+    if moved_by is not None:
+        return moved_by.published_on
+    if evidence is None:
+        evidence = list(milestone.evidence.all()) if milestone is not None and milestone.pk else []
+    return min((announcement.published_on for announcement in evidence), default=None)
 
 
 @dataclass
@@ -72,8 +102,8 @@ def milestone_check(
     target = None
     text = milestone.target_text
     if text and (stored is None or text != stored["target_text"] or milestone.owner_id != stored["owner_id"]):
-        opened_on = _opened_on(milestone, stored, moved_by, evidence, today)
-        target = target_parse(text=text, owner=_owner(milestone), opened_on=opened_on)
+        opened_on, stated_on = _reading_dates(milestone, stored, moved_by, evidence, today)
+        target = target_parse(text=text, owner=_owner(milestone), opened_on=opened_on, stated_on=stated_on)
         milestone.set_target(target)
     elif stored is not None:
         _restore_target(milestone, stored)
@@ -120,7 +150,54 @@ def _achieved_on_apply(milestone: Milestone, data: dict, today: date) -> None:
         milestone.achieved_on = None
 
 
-def _opened_on(milestone, stored, moved_by, evidence, today: date) -> date:
+def _reading_dates(milestone, stored, moved_by, evidence, today: date) -> tuple[date, date | None]:
+    """(When a "by …" window opens, the stating date relative phrases are read against)."""
+    stated_on = target_stated_on(milestone=milestone, moved_by=moved_by, evidence=evidence)
+    return _opened_on(stored, moved_by, stated_on, today), stated_on
+
+
+@dataclass(frozen=True)
+class TargetPreview:
+    """What a target would read as if saved now: the target, or the refusal, and the stating date."""
+
+    target: Target | None
+    error: str
+    stated_on: date | None
+
+
+def target_preview(
+    *,
+    text: str,
+    owner_id: str | int | None,
+    milestone_id: str | int | None = None,
+    moved_by_id: str | int | None = None,
+    evidence_ids: Iterable[str | int] = (),
+    today: date | None = None,
+) -> TargetPreview:
+    """The admin's live reading of a target as the editor types: the same parser and the same
+    reference-date rule as :func:`milestone_check`, from the form's raw (unsaved) values."""
+    today = today or timezone.localdate()
+    owner = Organisation.objects.filter(pk=owner_id).first() if str(owner_id or "").isdigit() else None
+    milestone = (
+        Milestone.objects.filter(pk=milestone_id).first() if str(milestone_id or "").isdigit() else None
+    )
+    moved_by = (
+        Announcement.objects.filter(pk=moved_by_id).first() if str(moved_by_id or "").isdigit() else None
+    )
+    ids = [int(pk) for pk in evidence_ids if str(pk).isdigit()]
+    evidence = list(Announcement.objects.filter(pk__in=ids))  # the form always sends the evidence field
+    if moved_by is None and milestone is None and evidence:
+        moved_by = min(evidence, key=lambda a: (a.published_on, a.pk))
+    stored = _stored_target(milestone) if milestone else None
+    opened_on, stated_on = _reading_dates(milestone, stored, moved_by, evidence, today)
+    try:
+        target = target_parse(text=text, owner=owner, opened_on=opened_on, stated_on=stated_on)
+    except ValidationError as error:
+        return TargetPreview(None, error.message_dict["target_text"][0], stated_on)
+    return TargetPreview(target, "", stated_on)
+
+
+def _opened_on(stored: dict | None, moved_by, stated_on: date | None, today: date) -> date:
     """When an open "by …" window starts: the moving announcement's date; else, for a
     target that already was an open deadline, its stored start; else the earliest
     evidence; else today."""
@@ -128,8 +205,7 @@ def _opened_on(milestone, stored, moved_by, evidence, today: date) -> date:
         return moved_by.published_on
     if stored and stored["target_open_start"]:
         return stored["window_start"]
-    sources = evidence if evidence is not None else list(milestone.evidence.all()) if milestone.pk else []
-    return min((a.published_on for a in sources), default=today)
+    return stated_on or today
 
 
 @transaction.atomic
@@ -180,6 +256,11 @@ def milestone_save(
 
 
 def _later(target: Target, previous: dict) -> bool:
+    """The deadline moved later; an open end is later than any end."""
+    if target.end is None or previous["window_end"] is None:
+        if target.end is None and previous["window_end"] is None:
+            return target.start > previous["window_start"]
+        return target.end is None
     return target.end > previous["window_end"]
 
 

@@ -86,7 +86,9 @@ def _scan_sql() -> str:
         "SELECT subscription_id, milestone_id, kind, window_end, due_on, 'pending', 0, %s, '', '', '', %s, %s "
         # "WHERE TRUE": SQLite needs it to tell the upsert's ON from a join's ON.
         "FROM audience WHERE TRUE "
-        "ON CONFLICT (subscription_id, milestone_id, kind, window_end) DO NOTHING"
+        # No conflict target: either unique key may fire (per window end, or per due day for an
+        # open-ended window, whose end is NULL and so never conflicts in the first).
+        "ON CONFLICT DO NOTHING"
     )
 
 
@@ -114,9 +116,13 @@ def reminders_scan(*, day: date, now: datetime | None = None) -> int:
 def reminders_cancel_stale(*, milestone: Milestone, now: datetime | None = None) -> int:
     """A target moved: unsent reminders for any other window are cancelled (the scan schedules the new)."""
     now = now or timezone.now()
+    if milestone.window_end is None:
+        current = Q(window_end__isnull=True, due_on=milestone.window_start)
+    else:
+        current = Q(window_end=milestone.window_end)
     return (
         Reminder.objects.filter(milestone=milestone, status=Reminder.Status.PENDING)
-        .exclude(window_end=milestone.window_end)
+        .exclude(current)
         .update(status=Reminder.Status.CANCELLED, last_error="target moved", updated_at=now)
     )
 
@@ -186,7 +192,10 @@ def _claim(*, now: datetime, limit: int) -> tuple[str, list[Reminder]]:
 
 def _is_stale(row: Reminder) -> bool:
     milestone = row.milestone
-    return not row.subscription.is_active or milestone.is_final or milestone.window_end != row.window_end
+    moved = milestone.window_end != row.window_end or (
+        row.window_end is None and row.due_on != milestone.window_start  # an open window moved its start
+    )
+    return not row.subscription.is_active or milestone.is_final or moved
 
 
 def _digest_items(rows: list[Reminder]) -> list[mail.DigestItem]:
@@ -206,7 +215,9 @@ def _digest_items(rows: list[Reminder]) -> list[mail.DigestItem]:
                 owner=milestone.owner.name,
                 target=milestone.target_display,
                 window_start=milestone.window_start.isoformat(),
-                window_end=milestone.window_end.isoformat(),
+                window_end=milestone.window_end.isoformat()
+                if milestone.window_end
+                else "no end (open-ended)",
                 url=site_url(milestone.get_absolute_url()),
             )
         )

@@ -34,7 +34,7 @@ PLAIN = str.maketrans({"–": "-", "—": "-", "“": '"', "”": '"', "‘": "'
 class Bar:
     label: str
     start: date
-    end: date
+    end: date | None  # None: open-ended, drawn to the right edge
     status: str = "announced"
 
 
@@ -91,7 +91,7 @@ def _timeline(draw: ImageDraw.ImageDraw, top: int, bars: list[Bar], today: date)
     if not bars:
         return
     first = min(min(bar.start for bar in bars), today).year
-    last = max(max(bar.end for bar in bars), today).year + 1
+    last = max(max(bar.end or bar.start for bar in bars), today).year + 1
     left, right = MARGIN, WIDTH - MARGIN
     span = (date(last, 1, 1) - date(first, 1, 1)).days or 1
 
@@ -110,7 +110,9 @@ def _timeline(draw: ImageDraw.ImageDraw, top: int, bars: list[Bar], today: date)
         y = top + 8 + index * row
         colour = STATUS_COLOURS.get(bar.status, STATUS_COLOURS["announced"])
         draw.rounded_rectangle(
-            (x(bar.start), y, max(x(bar.end), x(bar.start) + 6), y + row * 0.55), 4, fill=colour
+            (x(bar.start), y, max(x(bar.end or date(last, 1, 1)), x(bar.start) + 6), y + row * 0.55),
+            4,
+            fill=colour,
         )
         if len(bars) > 1:
             draw.text(

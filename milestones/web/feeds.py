@@ -45,7 +45,8 @@ def _event(milestone: Milestone, request: HttpRequest) -> Event:
     event.add("summary", printable(f"{milestone.title} ({milestone.target_display})"))
     start = milestone.window_end if milestone.target_open_start else milestone.window_start
     event.add("dtstart", start)
-    event.add("dtend", milestone.window_end + timedelta(days=1))  # DTEND of an all-day event is exclusive
+    # DTEND of an all-day event is exclusive; an open-ended target is one event on its start day.
+    event.add("dtend", (milestone.window_end or milestone.window_start) + timedelta(days=1))
     event.add("dtstamp", milestone.updated_at)
     event.add("last-modified", milestone.updated_at)
     url = request.build_absolute_uri(milestone.get_absolute_url())
@@ -57,12 +58,19 @@ def _event(milestone: Milestone, request: HttpRequest) -> Event:
     return event
 
 
+def _window_line(milestone: Milestone) -> str:
+    if milestone.window_end is None:
+        return f"Window: from {milestone.window_start:%d %b %Y} (open-ended, no end)"
+    return f"Window: {milestone.window_start:%d %b %Y} – {milestone.window_end:%d %b %Y}" + (
+        " (deadline; open start)" if milestone.target_open_start else ""
+    )
+
+
 def _event_description(milestone: Milestone, url: str) -> str:
     evidence = list(milestone.evidence.all())
     lines = [
         f"{milestone.owner.name}: “{milestone.target_text}”",
-        f"Window: {milestone.window_start:%d %b %Y} – {milestone.window_end:%d %b %Y}"
-        + (" (deadline; open start)" if milestone.target_open_start else ""),
+        _window_line(milestone),
         f"Status: {milestone.get_status_display()}",
     ]
     if evidence:

@@ -61,6 +61,8 @@ def query_with(context: template.Context, **changes) -> str:
 
 
 def _window_text(milestone) -> str:
+    if milestone.window_end is None:
+        return f"from {_day(milestone.window_start)}, no end"
     if milestone.target_open_start:
         return f"by {_day(milestone.window_end)}"
     if milestone.window_start == milestone.window_end:
@@ -142,6 +144,8 @@ def _shape_svg(bar: Bar, bar_y: int) -> str:
     mask = ""
     if item.open_start:
         mask = ' mask="url(#tl-m-open)"'
+    elif item.open_end:
+        mask = ' mask="url(#tl-m-open-end)"'
     elif item.approximate:
         mask = ' mask="url(#tl-m-soft)"'
     shape = (

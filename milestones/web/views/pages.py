@@ -15,6 +15,7 @@ from django.views.decorators.http import require_safe
 from milestones import selectors
 from milestones.domain import chart as layout
 from milestones.domain import outlook as method
+from milestones.domain.targets import deadline_key
 from milestones.models import Milestone, Organisation, Region, Relation
 from milestones.selectors import outlook
 from milestones.selectors import pages as page_selectors
@@ -153,13 +154,14 @@ def _race_key(views: dict | None):
 
     def key(milestone: Milestone) -> tuple:
         if views is None:
-            return (0, milestone.window_end, milestone.window_start)
+            return (0, *deadline_key(milestone.window_start, milestone.window_end))
         view = views.get(milestone.pk)
+        deadline = deadline_key(milestone.window_start, milestone.window_end)
         if isinstance(view, method.OutsideView):
-            return (0, view.p50, milestone.window_end)
+            return (0, view.p50, deadline)
         if milestone.achieved_on:
-            return (0, milestone.achieved_on, milestone.window_end)
-        return (1, milestone.window_end, milestone.window_start)
+            return (0, milestone.achieved_on, deadline)
+        return (1, *deadline)
 
     return key
 
