@@ -263,12 +263,29 @@ SUBSCRIBE_RATE_PER_EMAIL = env_int("SUBSCRIBE_RATE_PER_EMAIL", 3, minimum=1)
 # A confirmation still unsent after this long is sent by the next tick (broker was down).
 CONFIRMATION_GRACE_SECONDS = env_int("CONFIRMATION_GRACE_SECONDS", 60, minimum=0)
 
+# Webhooks (README, "Webhooks"): public https addresses only, unless WEBHOOK_ALLOW_PRIVATE (closed
+# networks, tests); each call is cut off after WEBHOOK_TIMEOUT_SECONDS.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=0.05, maximum=60)
+WEBHOOK_THREADS = env_int("WEBHOOK_THREADS", 4, minimum=1, maximum=64)  # concurrent calls per sender
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 100, minimum=1, maximum=1000)  # deliveries per claim
+WEBHOOK_TICK_SECONDS = env_int("WEBHOOK_TICK_SECONDS", 10, minimum=1)  # beat: due retries, overdue scan
+# Like reminders: a live sender's claim outlasts its task; a killed one's rows are taken after it.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
+if WEBHOOK_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("WEBHOOK_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT")
+
 CELERY_BEAT_SCHEDULE = {
     "reminders-scan": {
         "task": "milestones.tasks.reminders_tick",
         "schedule": float(REMINDER_SCAN_SECONDS),
         # A scan that could not run in time is superseded by the next one.
         "options": {"expires": float(REMINDER_SCAN_SECONDS), "queue": REMINDER_QUEUE},
+    },
+    "webhooks-tick": {
+        "task": "milestones.tasks.webhooks_tick",
+        "schedule": float(WEBHOOK_TICK_SECONDS),
+        "options": {"expires": float(WEBHOOK_TICK_SECONDS)},
     },
     "editor-digest-weekly": {
         "task": "milestones.tasks.editor_digests_tick",

@@ -193,6 +193,8 @@ def test_schemathesis_finds_no_server_error_or_schema_break(seed, editor, in_pro
         operation = result.ok()
         if operation.path == "/api/v1/subscriptions/":
             continue  # another feature's endpoint (it sends mail), tested with it
+        if operation.path.startswith("/api/v1/webhooks/") and operation.method.upper() != "GET":
+            continue  # they resolve hosts and send; tested against a local receiver (test_webhooks_*)
         operations += 1
         headers = {} if operation.method.upper() == "GET" else writer
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

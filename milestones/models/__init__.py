@@ -1,5 +1,6 @@
 """The stored records, one module per group: who claims (organisations), what is claimed
-(claims) and who is reminded (reminders). Fields, constraints and own-row properties only;
+(claims), who is reminded (reminders) and
+which integrations hear of changes (webhooks). Fields, constraints and own-row properties only;
 rules live in the services."""
 
 from milestones.models.claims import Announcement, Milestone, Quote, TargetFields, TargetRevision
@@ -13,6 +14,7 @@ from milestones.models.organisations import (
     region_for_country,
 )
 from milestones.models.reminders import EditorDigest, Reminder, Subscription
+from milestones.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Announcement",
@@ -29,5 +31,9 @@ __all__ = [
     "TargetFields",
     "TargetRevision",
     "TimeStamped",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "region_for_country",
 ]
