@@ -115,6 +115,33 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_once(on_pos
     assert WebhookDelivery.objects.filter(status="succeeded").count() == EVENTS
 
 
+def test_two_senders_at_once_send_each_event_exactly_once(on_postgres, editor, tmp_path):
+    # The first 8 calls are held until all 8 are in: one sender has at most 4 in flight, so
+    # both are then sending at the same time, racing for the same rows.
+    both_sending = threading.Barrier(8, timeout=60)
+    with Receiver() as receiver:
+        receiver.on_request = lambda count: both_sending.wait() if count <= 8 else None
+        endpoint, _secret = services.webhook_endpoint_create(owner=editor, data={"url": receiver.url()})
+        msg_ids = pending_pings(endpoint, EVENTS)
+        env = sender_env(tmp_path, WEBHOOK_BATCH_SIZE="10", WEBHOOK_THREADS="4")
+        senders = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "deliver_webhooks"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [sender.communicate(timeout=120)[0] for sender in senders]
+        received = list(receiver.received)
+    counts = Counter(call.headers["webhook-id"] for call in received)
+    assert set(counts) == set(msg_ids) and set(counts.values()) == {1}
+    succeeded = [int(out.split("succeeded: ")[1].split()[0]) for out in outputs]
+    assert sum(succeeded) == EVENTS and all(succeeded), outputs
+
+
 @pytest.fixture
 def worker(on_postgres, redis_url, tmp_path):
     log = tmp_path / "worker.log"

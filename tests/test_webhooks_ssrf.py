@@ -4,6 +4,7 @@ checked when an endpoint is saved and again, after a fresh DNS lookup, before ea
 from __future__ import annotations
 
 import io
+import shutil
 import socket
 
 import pytest
@@ -14,7 +15,9 @@ from milestones import services
 from milestones.domain.webhooks import address_refusal
 from milestones.models import WebhookAttempt, WebhookEndpoint
 from tests.api_support import API, relaxed_throttle, send, token_client  # noqa: F401
+from tests.conftest import require
 from tests.factories import make_milestone
+from tests.webhook_support import Receiver, certificates
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_throttle")]
 PUBLIC, PRIVATE = "93.184.216.34", "10.20.30.40"
@@ -118,3 +121,28 @@ def test_non_public_addresses_are_named(address):
 @pytest.mark.parametrize("address", [PUBLIC, "2606:2800:220:1:248:1893:25c8:1946", "1.1.1.1"])
 def test_public_addresses_pass(address):
     assert address_refusal(address) is None
+
+
+@pytest.mark.parametrize("certified_name", ["hooks.example", "other.example"])
+def test_https_connects_to_the_checked_address_under_the_hosts_name(
+    editor, dns, settings, monkeypatch, tmp_path, certified_name
+):
+    """The call goes to the address checked (127.0.0.1 here), while TLS verifies the URL's host
+    name: a certificate for another name is refused."""
+    require(shutil.which("openssl") is not None, "needs the openssl command to make certificates")
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    dns["hooks.example"] = "127.0.0.1"
+    ca, server_certificate = certificates(tmp_path, certified_name)
+    monkeypatch.setenv("SSL_CERT_FILE", ca)  # trust the test CA for this test's connections
+    with Receiver(tls=server_certificate) as receiver:
+        port = receiver.server.server_address[1]
+        services.webhook_endpoint_create(owner=editor, data={"url": f"https://hooks.example:{port}/in"})
+        make_milestone()
+        call_command("deliver_webhooks", stdout=io.StringIO())
+    attempt = WebhookAttempt.objects.get()
+    if certified_name == "hooks.example":
+        assert attempt.status_code == 200, attempt.error
+        assert receiver.received[0].headers["host"] == f"hooks.example:{port}"
+    else:
+        assert attempt.status_code is None and attempt.error.startswith("SSLError")
+        assert receiver.received == []
