@@ -14,7 +14,9 @@ Exits non-zero below the goal. The database is wiped: give it one of its own.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +26,7 @@ from pathlib import Path
 EVENTS, ENDPOINTS, THREADS, GOAL = 10_000, 10, 4, 500.0
 ROOT = Path(__file__).resolve().parent.parent
 _VAR = tempfile.mkdtemp(prefix="ssb-webhook-bench-")
+atexit.register(shutil.rmtree, _VAR, ignore_errors=True)
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssbtracker.settings")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_VAR}/bench.sqlite3")
