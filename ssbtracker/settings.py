@@ -225,6 +225,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Fields such as a milestone's target are written as a phrase but read as an object.
     "COMPONENT_SPLIT_REQUEST": True,
+    # A delivery's status is not a milestone's: each enum keeps a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "milestones.models.Milestone.Status",
+        "WebhookDeliveryStatusEnum": "milestones.models.WebhookDelivery.Status",
+    },
 }
 
 # One JSON object per line in production, a text line while DEBUG; every record carries the request id.

@@ -191,11 +191,11 @@ def test_a_huge_resource_is_cut_to_fit_64_kib(editor):
             new_display="2028",
             new_start=date(2028, 1, 1),
             new_end=date(2028, 12, 31),
-            note="n" * 500,
+            note="n" * 300,
             recorded_at=timezone.now(),
             effective_on=date(2025, 1, 1),
         )
-        for _ in range(150)
+        for _ in range(250)
     )
     register(editor)
     services.milestone_save(milestone=milestone, data={"title": "Big"})

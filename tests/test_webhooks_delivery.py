@@ -203,3 +203,20 @@ def test_a_disabled_endpoint_gets_nothing_until_enabled_again(editor, receiver):
     send(token_client(editor), "patch", url, {"enabled": True})
     deliver()
     assert [r.json["data"]["title"] for r in receiver.received] == ["Renamed once"]
+
+
+def test_one_send_task_per_transaction_and_a_broker_outage_loses_nothing(
+    editor, receiver, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    register(editor, receiver.url())
+
+    def broker_down(name: str, *args, **options) -> None:
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr("milestones.services.webhooks.task_enqueue", broker_down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        make_milestone(slug="first")
+        make_milestone(slug="second")
+    assert len(callbacks) == 1  # two events, one task
+    assert "left to the next tick" in caplog.text  # the edit itself went through
+    assert "succeeded: 2\n" in deliver()
