@@ -275,6 +275,9 @@ WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=0.05,
 WEBHOOK_THREADS = env_int("WEBHOOK_THREADS", 4, minimum=1, maximum=64)  # concurrent calls per sender
 WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 100, minimum=1, maximum=1000)  # deliveries per claim
 WEBHOOK_TICK_SECONDS = env_int("WEBHOOK_TICK_SECONDS", 10, minimum=1)  # beat: due retries, overdue scan
+# Finished deliveries (and their attempts) are kept this long for the log; over a week, so an
+# overdue event's once-only key outlives the scan's look-back.
+WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 30, minimum=8)
 # Like reminders: a live sender's claim outlasts its task; a killed one's rows are taken after it.
 WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
 if WEBHOOK_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:

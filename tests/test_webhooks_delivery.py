@@ -220,3 +220,18 @@ def test_one_send_task_per_transaction_and_a_broker_outage_loses_nothing(
     assert len(callbacks) == 1  # two events, one task
     assert "left to the next tick" in caplog.text  # the edit itself went through
     assert "succeeded: 2\n" in deliver()
+
+
+def test_the_tick_forgets_finished_deliveries_after_the_log_days_and_keeps_pending_ones(editor, receiver):
+    endpoint = register(editor, receiver.url())
+    make_milestone(slug="delivered")
+    deliver()
+    with time_machine.travel(timezone.now() + timedelta(days=29)):
+        send(token_client(editor), "post", f"{API}/webhooks/{endpoint['id']}/test/")  # still pending
+        services.webhooks_tick()
+        assert WebhookDelivery.objects.count() == 2
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        services.webhooks_tick()
+    (kept,) = WebhookDelivery.objects.all()
+    assert kept.status == "pending" and kept.event.type == "ping"
+    assert WebhookEvent.objects.count() == 1 and WebhookAttempt.objects.count() == 0

@@ -28,13 +28,13 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from milestones.domain import webhooks as rules
-from milestones.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from milestones.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from milestones.services import webhook_http
 from milestones.services.queue import task_enqueue
 from milestones.services.webhooks import webhooks_overdue_scan
 
 __all__ = ["SendResult", "webhooks_deliver_batch", "webhooks_deliver_due", "webhooks_disable_failing"]
-__all__ += ["webhooks_tick"]
+__all__ += ["webhooks_prune", "webhooks_tick"]
 
 log = logging.getLogger(__name__)
 _executor: ThreadPoolExecutor | None = None
@@ -229,14 +229,33 @@ def _tell_owner(endpoint: WebhookEndpoint, reason: str) -> None:
         log.exception("could not tell %s that webhook endpoint %s was disabled", endpoint.owner, endpoint.pk)
 
 
+def webhooks_prune(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Forget up to ``limit`` deliveries finished more than ``WEBHOOK_LOG_DAYS`` ago, with their
+    attempts, and the events no delivery needs any more. Returns the deliveries removed."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WEBHOOK_LOG_DAYS)
+    finished = [WebhookDelivery.Status.SUCCEEDED, WebhookDelivery.Status.FAILED]
+    old = list(
+        WebhookDelivery.objects.filter(status__in=finished, updated_at__lt=cutoff).values_list(
+            "pk", flat=True
+        )[:limit]
+    )
+    if not old:
+        return 0
+    WebhookDelivery.objects.filter(pk__in=old).delete()
+    WebhookEvent.objects.filter(created_at__lt=cutoff, deliveries__isnull=True).delete()
+    return len(old)
+
+
 def webhooks_tick(*, now: datetime | None = None) -> int:
-    """What beat runs every few seconds: overdue events, failing endpoints, due retries.
-    Returns how many send tasks it enqueued."""
+    """What beat runs every few seconds: overdue events, failing endpoints, old log entries,
+    due retries. Returns how many send tasks it enqueued."""
     now = now or timezone.now()
     webhooks_overdue_scan(now=now)
     webhooks_disable_failing(now=now)
+    webhooks_prune(now=now)
     due = WebhookDelivery.objects.filter(_claimable(now), endpoint__enabled=True).count()
     tasks = min(4, -(-due // settings.WEBHOOK_BATCH_SIZE))
-    for _ in range(tasks):  # a few senders at once when much is due (the tick runs outside a transaction)
-        task_enqueue("webhooks_send")
+    for _ in range(tasks):  # a few senders at once when much is due
+        transaction.on_commit(lambda: task_enqueue("webhooks_send"))
     return tasks
