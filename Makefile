@@ -76,3 +76,8 @@ bench-targets: install
 .PHONY: bench-api
 bench-api: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ssb_bench} $(BIN)/python bench/api.py
+
+# Webhook sender benchmark: 10,000 events to 10 endpoints on a local receiver (any database).
+.PHONY: bench-webhooks
+bench-webhooks: install
+	$(BIN)/python bench/webhooks.py

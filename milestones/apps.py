@@ -17,6 +17,7 @@ class MilestonesConfig(AppConfig):
         )
 
         _create_local_folders()
+        _webhook_bodies_from_the_api()
         # After every migrate: permissions exist by then, and re-running is a no-op.
         post_migrate.connect(_ensure_editors, sender=self, dispatch_uid="ensure_editors")
 
@@ -41,6 +42,15 @@ def _create_local_folders() -> None:
         folders += [Path(path) for key, path in options.items() if key.endswith(("_in", "_out", "_folder"))]
     for folder in folders:
         folder.mkdir(parents=True, exist_ok=True)
+
+
+def _webhook_bodies_from_the_api() -> None:
+    """Webhook events carry a resource exactly as the API's GET shows it: the API owns that
+    representation, so it is handed to the core here rather than imported by it."""
+    from .api.serializers.webhooks import announcement_payload, milestone_payload
+    from .services import webhook_renderers_register
+
+    webhook_renderers_register(milestone=milestone_payload, announcement=announcement_payload)
 
 
 def _ensure_editors(sender, using: str = "default", **kwargs) -> None:

@@ -8,6 +8,7 @@ broker's visibility timeout (checked in settings).
 from __future__ import annotations
 
 import smtplib
+import time
 
 from celery import shared_task
 from django.conf import settings
@@ -57,3 +58,31 @@ def editor_digests_tick() -> dict:
     scheduled = services.editor_digests_schedule(today=today)
     result = services.editor_digests_send(today=today)
     return {"scheduled": scheduled, "sent": result.sent, "retry": result.retry, "failed": result.failed}
+
+
+@shared_task(name="milestones.tasks.webhooks_tick")
+def webhooks_tick() -> dict:
+    """Beat, every few seconds: overdue events, failing endpoints, and senders for due retries."""
+    return {"send_tasks": services.webhooks_tick()}
+
+
+# A send task stops taking new batches after this long and hands over to a fresh task, so
+# it stays far inside the time limit and other tasks get the worker in between.
+_WEBHOOK_SEND_BUDGET_SECONDS = 60
+
+
+@shared_task(name="milestones.tasks.webhooks_send")
+def webhooks_send() -> dict:
+    """Deliver due webhooks batch after batch; enqueued after each change's commit."""
+    total, started = services.SendResult(), time.monotonic()
+    while time.monotonic() - started < _WEBHOOK_SEND_BUDGET_SECONDS:
+        batch = services.webhooks_deliver_batch()
+        total.add(batch)
+        if batch.claimed < settings.WEBHOOK_BATCH_SIZE:
+            break
+    else:
+        webhooks_send.apply_async()  # more is due: carry on in a fresh task
+    if total.retry_in is not None and total.retry_in < settings.WEBHOOK_TICK_SECONDS:
+        # A retry due before the next beat tick (the 5 s one); if this message is lost, the tick sends it.
+        webhooks_send.apply_async(countdown=total.retry_in + 0.1)
+    return {"succeeded": total.succeeded, "retry": total.retry, "failed": total.failed}

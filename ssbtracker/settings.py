@@ -26,6 +26,7 @@ from ssbtracker.env import (
     env_str,
 )
 from ssbtracker.logconfig import logging_config
+from ssbtracker.sentry import sentry_init
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The SQLite file, embedded broker, mail files, beat schedule and admin password live here.
@@ -248,6 +249,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Fields such as a milestone's target are written as a phrase but read as an object.
     "COMPONENT_SPLIT_REQUEST": True,
+    # A delivery's status is not a milestone's: each enum keeps a name of its own.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "milestones.models.Milestone.Status",
+        "WebhookDeliveryStatusEnum": "milestones.models.WebhookDelivery.Status",
+    },
 }
 
 # One JSON object per line in production, a text line while DEBUG; every record carries the request id.
@@ -286,12 +292,32 @@ SUBSCRIBE_RATE_PER_EMAIL = env_int("SUBSCRIBE_RATE_PER_EMAIL", 3, minimum=1)
 # A confirmation still unsent after this long is sent by the next tick (broker was down).
 CONFIRMATION_GRACE_SECONDS = env_int("CONFIRMATION_GRACE_SECONDS", 60, minimum=0)
 
+# Webhooks (README, "Webhooks"): public https addresses only, unless WEBHOOK_ALLOW_PRIVATE (closed
+# networks, tests); each call is cut off after WEBHOOK_TIMEOUT_SECONDS.
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)
+WEBHOOK_TIMEOUT_SECONDS = env_float("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=0.05, maximum=60)
+WEBHOOK_THREADS = env_int("WEBHOOK_THREADS", 4, minimum=1, maximum=64)  # concurrent calls per sender
+WEBHOOK_BATCH_SIZE = env_int("WEBHOOK_BATCH_SIZE", 100, minimum=1, maximum=1000)  # deliveries per claim
+WEBHOOK_TICK_SECONDS = env_int("WEBHOOK_TICK_SECONDS", 10, minimum=1)  # beat: due retries, overdue scan
+# Finished deliveries (and their attempts) are kept this long for the log; over a week, so an
+# overdue event's once-only key outlives the scan's look-back.
+WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 30, minimum=8)
+# Like reminders: a live sender's claim outlasts its task; a killed one's rows are taken after it.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", CELERY_TASK_TIME_LIMIT + 60, minimum=1)
+if WEBHOOK_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured("WEBHOOK_LEASE_SECONDS must exceed CELERY_TASK_TIME_LIMIT")
+
 CELERY_BEAT_SCHEDULE = {
     "reminders-scan": {
         "task": "milestones.tasks.reminders_tick",
         "schedule": float(REMINDER_SCAN_SECONDS),
         # A scan that could not run in time is superseded by the next one.
         "options": {"expires": float(REMINDER_SCAN_SECONDS), "queue": REMINDER_QUEUE},
+    },
+    "webhooks-tick": {
+        "task": "milestones.tasks.webhooks_tick",
+        "schedule": float(WEBHOOK_TICK_SECONDS),
+        "options": {"expires": float(WEBHOOK_TICK_SECONDS)},
     },
     "editor-digest-weekly": {
         "task": "milestones.tasks.editor_digests_tick",
@@ -361,19 +387,7 @@ CONTENT_SECURITY_POLICY = content_security_policy(
 DB_MAX_CONNECTIONS = env_int("DB_MAX_CONNECTIONS", 0, minimum=0)
 DB_RESERVED_CONNECTIONS = env_int("DB_RESERVED_CONNECTIONS", 20, minimum=0)  # Celery, beat, psql, migrations
 
-# Error reports go to Sentry only when SENTRY_DSN is set; nothing is sent otherwise.
+# Error reports go to Sentry only when SENTRY_DSN is set (ssbtracker/sentry.py).
 SENTRY_DSN = env_str("SENTRY_DSN")
 if SENTRY_DSN:
-    import sentry_sdk
-    from sentry_sdk.utils import BadDsn
-
-    try:
-        sentry_sdk.init(
-            dsn=SENTRY_DSN,
-            environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
-            release=env_str("SENTRY_RELEASE") or None,
-            traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0, minimum=0, maximum=1),
-            send_default_pii=False,  # no emails, cookies or IPs of readers and subscribers
-        )
-    except (BadDsn, ValueError) as error:
-        raise ImproperlyConfigured(f"SENTRY_DSN is not a Sentry DSN: {error}") from None
+    sentry_init(SENTRY_DSN, debug=DEBUG)

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from milestones import services
+from tests.webhook_support import Receiver
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -120,3 +121,18 @@ def reader(db, django_user_model):
 def editor_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def webhook_settings(settings):
+    """Plain http to 127.0.0.1, as the receiver in these tests speaks: DEBUG and the override."""
+    settings.DEBUG = True
+    settings.WEBHOOK_ALLOW_PRIVATE = True
+    settings.SITE_URL = "http://testserver"  # event bodies then equal the test client's GETs
+    return settings
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running

@@ -7,7 +7,7 @@ from django.contrib.staticfiles import finders
 
 pytestmark = pytest.mark.django_db
 
-RESOURCES = ["organisations", "relations", "people", "publishers", "announcements", "milestones"]
+RESOURCES = ["organisations", "relations", "people", "publishers", "announcements", "milestones", "webhooks"]
 
 
 def test_api_root_answers_clients_with_the_resource_links(client):

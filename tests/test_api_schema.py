@@ -195,6 +195,14 @@ def _config(dictionaries: dict[str, list], token: str) -> str:
     ]
     for name, values in dictionaries.items():
         lines += [f"[dictionaries.{name}]", f"values = {_toml_list(values)}", ""]
+    # Webhook writes resolve hosts and send: tested against a local receiver (test_webhooks_*).
+    lines += [
+        "[[operations]]",
+        'include-path-regex = "^/api/v1/webhooks/"',
+        'include-method = ["POST", "PUT", "PATCH", "DELETE"]',
+        "enabled = false",
+        "",
+    ]
     bindings = {
         "organisations/": {
             "path.slug": "organisations",

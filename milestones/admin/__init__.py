@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from milestones.admin import announcements, milestones, organisations, reminders, tokens  # noqa: F401  (registers)
+from milestones.admin import (  # noqa: F401  (registers)
+    announcements,
+    milestones,
+    organisations,
+    reminders,
+    tokens,
+    webhooks,
+)
 
 admin.site.site_header = "SSB Tracker curation"
 admin.site.site_title = "SSB Tracker"

@@ -22,6 +22,7 @@ RESOURCE_SUMMARIES = {
     "publishers": "Newspapers, agencies and companies whose articles are cited.",
     "announcements": "The sources: what was said, by whom, where and when.",
     "milestones": "Promised targets, their date windows, status and slips (?format=csv gives every row).",
+    "webhooks": "Your own endpoints for signed events (slips, achievements, new announcements…); needs a login.",
 }
 
 

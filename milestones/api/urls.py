@@ -1,4 +1,4 @@
-"""/api/v1/: the six resources, the OpenAPI schema and its two readers (served from our static files)."""
+"""/api/v1/: the six resources, webhooks, the OpenAPI schema and its two readers (served from our static files)."""
 
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from . import root, views
 from .subscriptions import SubscriptionRequestView
 from .tokens import TokenRevokeView
+from .webhooks import WebhookEndpointViewSet
 
 app_name = "api"
 
@@ -25,6 +26,7 @@ router.register("people", views.PersonViewSet, basename="person")
 router.register("publishers", views.PublisherViewSet, basename="publisher")
 router.register("announcements", views.AnnouncementViewSet, basename="announcement")
 router.register("milestones", views.MilestoneViewSet, basename="milestone")
+router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path("subscriptions/", SubscriptionRequestView.as_view(), name="subscriptions"),

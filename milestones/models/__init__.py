@@ -1,6 +1,7 @@
 """The stored records, one module per group: who claims (organisations), what is claimed
-(claims), who is reminded (reminders) and who may write through the API (tokens).
-Fields, constraints and own-row properties only; rules live in the services."""
+(claims), who is reminded (reminders), who may write through the API (tokens) and which
+integrations hear of changes (webhooks). Fields, constraints and own-row properties only; rules
+live in the services."""
 
 from milestones.models.claims import Announcement, Milestone, Quote, TargetFields, TargetRevision
 from milestones.models.organisations import (
@@ -14,6 +15,7 @@ from milestones.models.organisations import (
 )
 from milestones.models.reminders import EditorDigest, RateBucket, Reminder, Subscription
 from milestones.models.tokens import ApiToken
+from milestones.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "Announcement",
@@ -32,5 +34,9 @@ __all__ = [
     "TargetFields",
     "TargetRevision",
     "TimeStamped",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
     "region_for_country",
 ]

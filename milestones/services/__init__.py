@@ -13,3 +13,5 @@ from .records import *  # noqa: F403
 from .reminders import *  # noqa: F403
 from .subscriptions import *  # noqa: F403
 from .transfer import *  # noqa: F403
+from .webhook_sender import *  # noqa: F403
+from .webhooks import *  # noqa: F403

@@ -10,6 +10,7 @@ from django.db import transaction
 from milestones.domain.urls import UrlRefused, normalize_url, url_check
 from milestones.models import Announcement, Organisation, Quote
 from milestones.services.records import record_check, version_check
+from milestones.services.webhooks import webhooks_announcement_created
 
 
 def announcement_url_check(*, url: str, exclude_pk: int | None = None) -> None:
@@ -53,6 +54,7 @@ def announcement_save(
 ) -> Announcement:
     """Create or change an announcement; given organisations and quotes replace the old ones."""
     announcement = announcement or Announcement()
+    created = announcement.pk is None
     if announcement.pk:
         version_check(instance=announcement, expected=expected_version)
     data = dict(data)
@@ -76,4 +78,6 @@ def announcement_save(
                 raise ValidationError({"quotes": messages}) from None
         announcement.quotes.all().delete()
         Quote.objects.bulk_create(rows)
+    if created:  # in this transaction, with its organisations and quotes in place
+        webhooks_announcement_created(announcement=announcement)
     return announcement

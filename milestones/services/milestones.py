@@ -21,6 +21,7 @@ from milestones.domain.text import TextRefused, text_clean
 from milestones.models import Announcement, Milestone, Organisation, TargetRevision
 from milestones.services.records import record_check, version_check
 from milestones.services.reminders import reminders_cancel_stale
+from milestones.services.webhooks import webhooks_milestone_before, webhooks_milestone_saved
 
 _TARGET_COLUMNS = (
     "target_text",
@@ -234,6 +235,7 @@ def milestone_save(
     milestone = milestone or Milestone()
     if milestone.pk:
         version_check(instance=milestone, expected=expected_version)
+    webhooks_before = webhooks_milestone_before(milestone=milestone)  # after the lock, like the check
     # Read after the lock: the stored target the check compares with is the latest one.
     change = milestone_check(
         milestone=milestone, data=data or {}, moved_by=moved_by, today=timezone.localdate(now)
@@ -252,6 +254,8 @@ def milestone_save(
         _revision_record(milestone, previous, change.moved_by, recorded_by, note, now)
         if previous:  # reminders still pending for the old window no longer apply
             reminders_cancel_stale(milestone=milestone, now=now)
+    # In this transaction: a rolled-back edit leaves no webhook event behind.
+    webhooks_milestone_saved(milestone=milestone, before=webhooks_before, moved_by=change.moved_by, now=now)
     return milestone
 
 
