@@ -286,6 +286,9 @@ def _target(row: dict) -> dict:
         "start": row["window_start"].isoformat() if row["window_start"] else None,
         "end": row["window_end"].isoformat() if row["window_end"] else None,
         "approximate": row["target_approximate"],
+        "open_start": row["target_open_start"],
+        "open_end": row["window_end"] is None,
+        "relative_to": row["target_relative_to"].isoformat() if row["target_relative_to"] else None,
     }
 
 
