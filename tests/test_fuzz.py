@@ -220,11 +220,14 @@ def test_every_parameter_and_body_field_of_every_operation_gets_no_server_error(
     }
     slug_for["announcements"] = "china-launches-solid-state-battery-offensive"
     operations = _operations(Client())
-    fuzzed = {"parameters": 0, "examples": 0}
+    fuzzed = {"operations": 0, "parameters": 0, "examples": 0}
 
     for method, path, parameters, fields in operations:
+        if path == "/api/v1/token/" or (path.startswith("/api/v1/webhooks/") and method != "GET"):
+            continue  # revokes the key in use; webhook writes send (tested with a local receiver)
+        fuzzed["operations"] += 1
         fuzzed["parameters"] += len(parameters) + len(fields)
         fuzzed["examples"] += _fuzz_operation(api, method, _concrete(path, slug_for), parameters, fields)
-    assert len(operations) >= 37 and fuzzed["parameters"] >= 240, fuzzed
-    print(f"\nfuzzed {fuzzed['parameters']} parameters and fields of {len(operations)} operations "
+    assert fuzzed["operations"] >= 40 and fuzzed["parameters"] >= 240, fuzzed
+    print(f"\nfuzzed {fuzzed['parameters']} parameters and fields of {fuzzed['operations']} operations "
           f"with {fuzzed['examples']} examples")  # fmt: skip
