@@ -117,13 +117,14 @@ def test_a_sender_killed_mid_batch_loses_nothing_and_repeats_at_most_once(on_pos
 
 def test_two_senders_at_once_send_each_event_exactly_once(on_postgres, editor, tmp_path):
     # The first 8 calls are held until all 8 are in: one sender has at most 4 in flight, so
-    # both are then sending at the same time, racing for the same rows.
-    both_sending = threading.Barrier(8, timeout=60)
+    # both are then sending at the same time, racing for the same rows. The senders wait out
+    # the hold (a 60 s call timeout): under CI load the second may take seconds to start.
+    both_sending = threading.Barrier(8, timeout=90)
     with Receiver() as receiver:
         receiver.on_request = lambda count: both_sending.wait() if count <= 8 else None
         endpoint, _secret = services.webhook_endpoint_create(owner=editor, data={"url": receiver.url()})
         msg_ids = pending_pings(endpoint, EVENTS)
-        env = sender_env(tmp_path, WEBHOOK_BATCH_SIZE="10", WEBHOOK_THREADS="4")
+        env = sender_env(tmp_path, WEBHOOK_BATCH_SIZE="10", WEBHOOK_THREADS="4", WEBHOOK_TIMEOUT_SECONDS="60")
         senders = [
             subprocess.Popen(
                 [sys.executable, "manage.py", "deliver_webhooks"],

@@ -71,20 +71,25 @@ def _claimable(now: datetime) -> Q:
 
 
 def _claim(now: datetime, limit: int) -> tuple[str, list[WebhookDelivery]]:
-    ids = list(
-        WebhookDelivery.objects.filter(_claimable(now), endpoint__enabled=True)
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    if not ids:
-        return "", []
-    token = uuid.uuid4().hex
-    lease_until = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
-    WebhookDelivery.objects.filter(_claimable(now), pk__in=ids).update(
-        claim_token=token, lease_until=lease_until
-    )
-    rows = WebhookDelivery.objects.filter(claim_token=token).select_related("endpoint", "event")
-    return token, list(rows)
+    """Lease up to ``limit`` due deliveries. Two senders may pick the same ids at once; the one
+    whose conditional UPDATE loses takes the next free ones instead of stopping (those it
+    picked are leased by then, so the next pick skips them)."""
+    while True:
+        ids = list(
+            WebhookDelivery.objects.filter(_claimable(now), endpoint__enabled=True)
+            .order_by("next_attempt_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+        if not ids:
+            return "", []
+        token = uuid.uuid4().hex
+        lease_until = now + timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
+        WebhookDelivery.objects.filter(_claimable(now), pk__in=ids).update(
+            claim_token=token, lease_until=lease_until
+        )
+        rows = list(WebhookDelivery.objects.filter(claim_token=token).select_related("endpoint", "event"))
+        if rows:
+            return token, rows
 
 
 def _secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
