@@ -72,7 +72,10 @@ def announcement_save(
         ]
         for row in rows:
             try:
-                record_check(instance=row)
+                # The announcement and a given speaker are saved records: full_clean would look
+                # each up again, two queries per quote. A missing speaker is still refused.
+                linked = ("announcement", "speaker") if row.speaker_id else ("announcement",)
+                record_check(instance=row, exclude=linked)
             except ValidationError as error:
                 messages = [f"{name}: {m}" for name, ms in error.message_dict.items() for m in ms]
                 raise ValidationError({"quotes": messages}) from None
