@@ -321,10 +321,10 @@ def test_outside_views_cost_one_query_for_one_or_five_hundred(db, django_assert_
 def test_todays_reference_classes_are_cached_until_a_claim_changes(settings, django_assert_num_queries):
     """With the cache on, a second forecast reads only the fingerprint; a new revision (a slip)
     changes the fingerprint, so the next forecast judges the claims afresh."""
-    from django.core.cache import cache
+    from milestones.selectors import outlook
 
     settings.OUTLOOK_CACHE_SECONDS = 600
-    cache.clear()
+    outlook._memo = None
     owner = OrganisationFactory()
     milestones = [
         make_milestone(owner=owner, target=str(2027 + number), opened_on=date(2024, 1, 1))
