@@ -12,7 +12,7 @@ tests/test_api_schema.py validates real responses against the schema, so a key a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django.urls import reverse
@@ -64,9 +64,10 @@ def iso(value: date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def iso_datetime(value: datetime) -> str:
-    """As DRF's DateTimeField writes it (current time zone, "Z" for UTC), at a fraction of the cost."""
-    text = timezone.localtime(value).isoformat()
+def iso_datetime(value: datetime, zone: tzinfo | None = None) -> str:
+    """As DRF's DateTimeField writes it (current time zone, "Z" for UTC), at a fraction of the cost.
+    A page passes the ``zone`` it looked up once."""
+    text = timezone.localtime(value, zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 

@@ -105,6 +105,16 @@ def stale_q(*, today: date) -> Q:
     return Q(last_evidence_on__lt=today - STALE_AFTER) & ~Q(status__in=Milestone.FINAL_STATUSES)
 
 
+def prefetched(milestone: Milestone, name: str) -> list:
+    """The rows a ``Prefetch(name, ..., to_attr=f"{name}_list")`` left, else the related rows.
+
+    ``to_attr`` matters for speed: a plain prefetch with its own queryset builds a related
+    manager and clones that queryset for every row (about 1 ms each), which cost more than
+    the rest of a 2,000-milestone timeline together."""
+    found = getattr(milestone, f"{name}_list", None)
+    return found if found is not None else list(getattr(milestone, name).all())
+
+
 def last_evidence_date(milestone: Milestone, evidence: list | None = None) -> date:
     """The newest evidence's date, else the day the milestone was recorded.
 
@@ -112,8 +122,10 @@ def last_evidence_date(milestone: Milestone, evidence: list | None = None) -> da
     annotated = getattr(milestone, "last_evidence_on", None)
     if annotated is not None:
         return annotated
-    rows = evidence if evidence is not None else milestone.evidence.all()
-    return max((a.published_on for a in rows), default=timezone.localtime(milestone.created_at).date())
+    rows = evidence if evidence is not None else prefetched(milestone, "evidence")
+    if rows:  # the fallback's time zone look-up is not free on a 100-row page
+        return max(a.published_on for a in rows)
+    return timezone.localtime(milestone.created_at).date()
 
 
 def is_stale(milestone: Milestone, *, today: date, evidence: list | None = None) -> bool:
@@ -129,7 +141,7 @@ def reaffirmations(milestone: Milestone, evidence: list | None = None) -> list:
         return []
     current = revisions[-1]
     movers = {r.moved_by.slug for r in revisions if r.moved_by_id}
-    rows = evidence if evidence is not None else milestone.evidence.all()
+    rows = evidence if evidence is not None else prefetched(milestone, "evidence")
     return sorted(
         (a for a in rows if a.published_on > current.effective_on and a.slug not in movers),
         key=lambda a: a.published_on,

@@ -30,14 +30,18 @@ from milestones.models import Announcement, Milestone, Organisation, Quote, Rela
 
 
 def milestone_list() -> QuerySet[Milestone]:
-    """Milestones with owner, participants and evidence (with publishers) joined."""
+    """Milestones with owner, participants and evidence (with publishers) joined, as lists in
+    ``participants_list`` and ``evidence_list`` (read them with :func:`prefetched`)."""
     return Milestone.objects.select_related("owner").prefetch_related(
         Prefetch(
-            "participants", queryset=Organisation.objects.only("id", "name", "slug", "country", "region")
+            "participants",
+            queryset=Organisation.objects.only("id", "name", "slug", "country", "region"),
+            to_attr="participants_list",
         ),
         Prefetch(
             "evidence",
             queryset=Announcement.objects.select_related("publisher").order_by("published_on"),
+            to_attr="evidence_list",
         ),
     )
 

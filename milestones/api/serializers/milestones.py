@@ -33,6 +33,79 @@ _organisation_summary = OrganisationSummarySerializer.build
 _announcement_summary = AnnouncementSummarySerializer.build
 
 
+class _RowContext:
+    """What every row of a page shares, read from the serializer context once per page."""
+
+    __slots__ = ("as_of", "link", "today", "views", "zone")
+
+    def __init__(self, context: dict) -> None:
+        self.as_of: date | None = context.get("as_of")
+        self.link = links(context)
+        self.today: date = self.as_of or context.get("today") or timezone.localdate()
+        self.views: dict | None = context.get("outside_views")
+        self.zone = timezone.get_current_timezone()
+
+    @classmethod
+    def of(cls, context: dict) -> _RowContext:
+        found = context.get("row_context")
+        if found is None:
+            found = context["row_context"] = cls(context)
+        return found
+
+
+def milestone_row(instance: Milestone, row: _RowContext) -> dict:
+    """The milestone's representation, built by hand: the list's hot path (see bench/api.py).
+    The keys are the serializer's declared readable fields, which a test checks, and
+    schemathesis checks the shapes."""
+    if row.as_of and not getattr(instance, "_as_of", False):
+        selectors.apply_as_of(instance)
+    link = row.link
+    evidence = selectors.prefetched(instance, "evidence")
+    return {
+        "url": link.api("milestone", instance.slug),
+        "page_url": link.page(instance),
+        "slug": instance.slug,
+        "title": instance.title,
+        "owner": _organisation_summary(getattr(instance, "owner_row", None) or instance.owner, link),
+        "participants": [_organisation_summary(org, link) for org in selectors.prefetched(instance, "participants")],
+        "category": instance.category,
+        "technology": instance.technology,
+        "electrolyte": instance.electrolyte,
+        "claim_strength": instance.claim_strength,
+        "semi_solid_called_solid_state": instance.semi_solid_called_solid_state,
+        "target": TargetSerializer.build(instance),
+        "status": instance.status,
+        "overdue": instance.is_overdue(row.today),
+        "achieved_on": iso(instance.achieved_on),
+        "evidence": [_announcement_summary(a, link) for a in evidence],
+        "last_evidence_on": iso(selectors.last_evidence_date(instance, evidence)),
+        "stale": selectors.is_stale(instance, today=row.today, evidence=evidence),
+        **_outside_view_fields(instance, row),
+        "description": instance.description,
+        "created_at": iso_datetime(instance.created_at, row.zone),
+        "updated_at": iso_datetime(instance.updated_at, row.zone),
+    }
+
+
+def _outside_view_fields(milestone: Milestone, row: _RowContext) -> dict:
+    # The list computes the whole page's views at once (``page_context``); a detail or a
+    # write's answer computes its one view here, in one query as well.
+    view = row.views.get(milestone.pk) if row.views is not None else None
+    if view is None:
+        view = selectors.outside_view(milestone, today=row.today, as_of=row.as_of)
+    if isinstance(view, selectors.OutsideView):
+        return {"outside_view": OutsideViewSerializer.build(view), "outside_view_reason": None}
+    return {"outside_view": None, "outside_view_reason": view.reason}
+
+
+class MilestonePageSerializer(serializers.ListSerializer):
+    """A page of milestones: the shared context is read once, each row built by a plain function."""
+
+    def to_representation(self, data) -> list[dict]:
+        row = _RowContext.of(self.context)
+        return [milestone_row(instance, row) for instance in data]
+
+
 class MilestoneSerializer(CuratedSerializer):
     url = SelfLinkField("milestone")
     page_url = PageLinkField()
@@ -88,56 +161,18 @@ class MilestoneSerializer(CuratedSerializer):
             *TIMESTAMPS,
         )
         read_only_fields = TIMESTAMPS
+        list_serializer_class = MilestonePageSerializer
 
     def _as_of(self) -> date | None:
         return self.context.get("as_of")
 
     def to_representation(self, instance: Milestone) -> dict:
-        """Built by hand: the list's hot path (see bench/api.py); the keys are the declared
-        readable fields, which a test checks, and schemathesis checks the shapes."""
-        if self._as_of() and not getattr(instance, "_as_of", False):
-            selectors.apply_as_of(instance)
-        link = links(self.context)
-        evidence = _prefetched(instance, "evidence")
-        today = self._as_of() or self.context.get("today") or timezone.localdate()
-        return {
-            "url": link.api("milestone", instance.slug),
-            "page_url": link.page(instance),
-            "slug": instance.slug,
-            "title": instance.title,
-            "owner": _organisation_summary(getattr(instance, "owner_row", None) or instance.owner, link),
-            "participants": [
-                _organisation_summary(org, link) for org in _prefetched(instance, "participants")
-            ],
-            "category": instance.category,
-            "technology": instance.technology,
-            "electrolyte": instance.electrolyte,
-            "claim_strength": instance.claim_strength,
-            "semi_solid_called_solid_state": instance.semi_solid_called_solid_state,
-            "target": TargetSerializer.build(instance),
-            "status": instance.status,
-            "overdue": self.get_overdue(instance),
-            "achieved_on": iso(instance.achieved_on),
-            "evidence": [_announcement_summary(a, link) for a in evidence],
-            "last_evidence_on": iso(selectors.last_evidence_date(instance, evidence)),
-            "stale": selectors.is_stale(instance, today=today, evidence=evidence),
-            **self._outside_view_fields(instance),
-            "description": instance.description,
-            "created_at": iso_datetime(instance.created_at),
-            "updated_at": iso_datetime(instance.updated_at),
-        }
+        """One milestone (a detail or a write's answer); a list page goes through
+        :class:`MilestonePageSerializer`. Both build the row with :func:`milestone_row`."""
+        return milestone_row(instance, _RowContext.of(self.context))
 
     def _outside_view_fields(self, milestone: Milestone) -> dict:
-        # The list computes the whole page's views at once (``page_context``); a detail or a
-        # write's answer computes its one view here, in one query as well.
-        views = self.context.get("outside_views")
-        view = views.get(milestone.pk) if views is not None else None
-        if view is None:
-            today = self.context.get("today") or timezone.localdate()
-            view = selectors.outside_view(milestone, today=today, as_of=self._as_of())
-        if isinstance(view, selectors.OutsideView):
-            return {"outside_view": OutsideViewSerializer.build(view), "outside_view_reason": None}
-        return {"outside_view": None, "outside_view_reason": view.reason}
+        return _outside_view_fields(milestone, _RowContext.of(self.context))
 
     @extend_schema_field(OutsideViewSerializer(allow_null=True))
     def get_outside_view(self, milestone: Milestone) -> dict | None:
@@ -170,15 +205,6 @@ class MilestoneSerializer(CuratedSerializer):
         )
 
 
-def _prefetched(milestone: Milestone, name: str) -> list:
-    """The list a ``Prefetch(..., to_attr=f"{name}_list")`` left, else the related manager's rows.
-
-    ``to_attr`` matters for speed: a plain prefetch builds a related manager and clones a
-    queryset for every row, which cost more than the rest of the page together."""
-    found = getattr(milestone, f"{name}_list", None)
-    return found if found is not None else list(getattr(milestone, name).all())
-
-
 class MilestoneDetailSerializer(MilestoneSerializer):
     revisions = serializers.SerializerMethodField(help_text="Every change of the target, oldest first.")
     reaffirmations = serializers.SerializerMethodField(
@@ -199,7 +225,7 @@ class MilestoneDetailSerializer(MilestoneSerializer):
         link = links(self.context)
         return [
             _announcement_summary(a, link)
-            for a in selectors.reaffirmations(milestone, _prefetched(milestone, "evidence"))
+            for a in selectors.reaffirmations(milestone, selectors.prefetched(milestone, "evidence"))
         ]
 
     @extend_schema_field(RevisionSerializer(many=True))
