@@ -67,7 +67,7 @@ def _window_line(milestone: Milestone) -> str:
 
 
 def _event_description(milestone: Milestone, url: str) -> str:
-    evidence = list(milestone.evidence.all())
+    evidence = selectors.prefetched(milestone, "evidence")
     lines = [
         f"{milestone.owner.name}: “{milestone.target_text}”",
         _window_line(milestone),

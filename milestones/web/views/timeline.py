@@ -19,6 +19,7 @@ from milestones.selectors import outlook
 from milestones.selectors import pages as page_selectors
 from milestones.web.caching import cached_page
 from milestones.web.forms import MAX_YEAR, MIN_YEAR, TimelineFilterForm
+from milestones.web.rows import Rows
 
 # Parameters that only change how the chart is drawn; feeds ignore them.
 VIEW_ONLY_PARAMS = ("lanes", "as_of", "year_from", "year_to", "outside")
@@ -44,26 +45,33 @@ def filtered_milestones(form: TimelineFilterForm) -> list[Milestone]:
     return page_selectors.timeline_milestones(form.filters(), as_of=form.value("as_of"))
 
 
-def milestone_item(milestone: Milestone, lanes: str, *, outlook_end: date | None = None) -> layout.Item:
+def milestone_item(
+    milestone: Milestone, lanes: str, *, outlook_end: date | None = None, rows: Rows | None = None
+) -> layout.Item:
     """Adapt a milestone for the layout; the lane choice decides grouping and label."""
-    owner = milestone.owner
+    owner, rows = milestone.owner, rows or Rows()
     if lanes == "region":
-        key, label, order, url = owner.region, owner.get_region_display(), (_REGION_ORDER[owner.region],), ""
+        key, lane, order, url = (
+            owner.region,
+            rows.label(Region, owner.region),
+            (_REGION_ORDER[owner.region],),
+            "",
+        )
         text = f"{owner.name} · {milestone.target_display}"
     elif lanes == "category":
-        key, label = milestone.category, milestone.get_category_display()
+        key, lane = milestone.category, rows.label(Milestone.Category, milestone.category)
         order, url = (_CATEGORY_ORDER[milestone.category],), ""
         text = f"{owner.name} · {milestone.target_display}"
     else:
         # Organisation lanes keep first-seen order: milestones arrive by deadline,
         # so the organisation with the earliest deadline is on top.
-        key, label, order, url = owner.slug, owner.name, (), owner.get_absolute_url()
-        text = f"{milestone.get_category_display()} · {milestone.target_display}"
+        key, lane, order, url = owner.slug, owner.name, (), rows.url("milestones:organisation", owner.slug)
+        text = f"{rows.label(Milestone.Category, milestone.category)} · {milestone.target_display}"
     first = milestone.first_revisions[0] if getattr(milestone, "first_revisions", None) else None
     return layout.Item(
         ref=milestone,
         lane_key=key,
-        lane_label=label,
+        lane_label=lane,
         lane_url=url,
         lane_order=order,
         start=milestone.window_start,
@@ -128,9 +136,10 @@ def timeline_context(request: HttpRequest) -> dict:
     lanes = form.value("lanes") or "organisation"
     today = timezone.localdate()
     show_outside = bool(form.value("outside"))
+    rows = Rows()
     ends = outlook_ends(milestones, today=today, as_of=form.value("as_of")) if show_outside else {}
     chart = layout.build(
-        [milestone_item(m, lanes, outlook_end=ends.get(m.pk)) for m in milestones],
+        [milestone_item(m, lanes, outlook_end=ends.get(m.pk), rows=rows) for m in milestones],
         today=today,
         year_from=form.value("year_from"),
         year_to=form.value("year_to") if "year_to" not in form.errors else None,
