@@ -67,7 +67,9 @@ def milestone_row(instance: Milestone, row: _RowContext) -> dict:
         "slug": instance.slug,
         "title": instance.title,
         "owner": _organisation_summary(getattr(instance, "owner_row", None) or instance.owner, link),
-        "participants": [_organisation_summary(org, link) for org in selectors.prefetched(instance, "participants")],
+        "participants": [
+            _organisation_summary(org, link) for org in selectors.prefetched(instance, "participants")
+        ],
         "category": instance.category,
         "technology": instance.technology,
         "electrolyte": instance.electrolyte,
