@@ -7,6 +7,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import orjson
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -52,7 +53,7 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     size = int(request.GET.get("page_size", 100))
     rows = list(
-        Milestone.objects.order_by("window_end", "pk").values(
+        Milestone.objects.order_by(F("window_end").asc(nulls_last=True), "pk").values(
             "id",
             "slug",
             "title",
@@ -72,6 +73,8 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
             "window_start",
             "window_end",
             "target_approximate",
+            "target_open_start",
+            "target_relative_to",
             *(f"owner__{field}" for field in _ORG),
         )[:size]
     )
@@ -143,9 +146,12 @@ def baseline_milestones(request: HttpRequest) -> HttpResponse:
                     "start": row["window_start"],
                     "end": row["window_end"],
                     "approximate": row["target_approximate"],
+                    "open_start": row["target_open_start"],
+                    "open_end": row["window_end"] is None,
+                    "relative_to": row["target_relative_to"],
                 },
                 "status": row["status"],
-                "overdue": not final and row["window_end"] < today,
+                "overdue": not final and row["window_end"] is not None and row["window_end"] < today,
                 "achieved_on": row["achieved_on"],
                 "evidence": found,
                 "last_evidence_on": last,
