@@ -21,9 +21,7 @@ import http.client
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
@@ -31,6 +29,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from benchdb import ensure_database
+from benchserve import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -187,39 +186,6 @@ def build(rng: random.Random, rebuild: bool, scale: float) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(port: int, workers: int) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "ssbtracker.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--pythonpath",
-        f"{ROOT},{BENCH}",
-        "--log-level",
-        "warning",
-        "--keep-alive",
-        "30",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "api_settings"})
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    sys.exit("gunicorn did not start within 30 s")
-
-
 class Client:
     def __init__(self, port: int) -> None:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -289,7 +255,7 @@ def main() -> None:
     rng = random.Random(20240213)
     build(rng, rebuild=args.rebuild, scale=args.scale)
     port = free_port()
-    server = serve(port, args.workers)
+    server = serve(port, "api_settings", workers=args.workers)
     try:
         client = Client(port)
         same_bytes(client.get(API_PATH)[1], client.get(BASELINE_PATH)[1])

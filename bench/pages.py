@@ -19,15 +19,14 @@ import argparse
 import gzip
 import http.client
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
 from benchdb import ensure_database
+from benchserve import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
@@ -142,30 +141,6 @@ def populate(count: int) -> None:
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(port: int) -> subprocess.Popen:
-    command = [str(ROOT / ".venv/bin/gunicorn"), "ssbtracker.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", "1", "--pythonpath", f"{ROOT},{BENCH}", "--log-level", "warning",
-               "--keep-alive", "30", "--timeout", "120"]  # fmt: skip
-    server = subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, "DJANGO_SETTINGS_MODULE": "pages_settings"}
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    sys.exit("gunicorn did not start within 30 s")
-
-
 def fetch(connection: http.client.HTTPConnection, path: str) -> tuple[float, float, bytes, str]:
     """Seconds to the first byte (status line and headers in) and to the last; body; encoding."""
     started = time.perf_counter()
@@ -215,7 +190,7 @@ def main() -> None:
     ensure_database(url, script="bench/pages.py")
     build(args.milestones)
     port = free_port()
-    server = serve(port)
+    server = serve(port, "pages_settings")
     try:
         figures = measure(port, args.repeat)
     finally:

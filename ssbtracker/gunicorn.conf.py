@@ -10,6 +10,7 @@ the web tier opens at most workers x DB_POOL_MAX; ``manage.py check
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from pathlib import Path
@@ -54,3 +55,14 @@ def when_ready(server) -> None:
         workers,
         pool_max,
     )
+
+
+def post_worker_init(worker) -> None:
+    """Once the app is loaded, move its long-lived objects (modules, URL patterns, templates)
+    out of the garbage collector's sight and collect less often: a timeline builds some
+    12,000 model instances, and with the default threshold (700) full collections kept
+    walking every object Django holds, about a fifth of the page's time. Request garbage is
+    still freed at once by reference counting; only cycles wait for the (rarer) collection."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
