@@ -56,15 +56,37 @@ serve: install
 	$(BIN)/python manage.py migrate --noinput
 	PORT=$(PORT) $(BIN)/gunicorn --config ssbtracker/gunicorn.conf.py
 
-# Timeline page vs the same rows as JSON, 2,000 milestones.
+# Benchmarks own the PostgreSQL databases they are given: each target names its own
+# (created when missing), never the shell's DATABASE_URL, which they would wipe.
+BENCH_PG ?= postgres://postgres@127.0.0.1:5432
+# The load test measures this earlier commit first, the same way, for the CPU comparison.
+LOAD_BEFORE ?= 75a9b22
+BENCHES := bench-targets bench-intake bench-api bench-pages bench-search bench-reminders bench-webhooks bench-load
+
+# Every benchmark, one after another; each prints its figures and goals. Exits non-zero
+# when any goal is missed, after running the rest.
+.PHONY: bench
+bench: install
+	@failed=""; for target in $(BENCHES); do \
+		echo "== make $$target"; $(MAKE) --no-print-directory $$target || failed="$$failed $$target"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "goals missed:$$failed"; exit 1; fi; echo "every benchmark met its goals"
+
+# Timeline page vs the same rows as JSON, 2,000 milestones, through gunicorn (PostgreSQL).
 .PHONY: bench-pages
 bench-pages: install
-	$(BIN)/python bench/pages.py
+	DATABASE_URL=$(BENCH_PG)/ssb_pages_bench $(BIN)/python bench/pages.py
+
+# Load: 50 clients in 10 processes for 60 s, per-kind latency and server CPU, against
+# LOAD_BEFORE too (PostgreSQL, Redis db 9).
+.PHONY: bench-load
+bench-load: install
+	DATABASE_URL=$(BENCH_PG)/ssb_load REDIS_URL=redis://127.0.0.1:6379/9 $(BIN)/python bench/load.py --before $(LOAD_BEFORE)
 
 # Reminder scan benchmark: needs PostgreSQL and wipes the database it is given.
 .PHONY: bench-reminders
 bench-reminders: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ssb_rem_bench} $(BIN)/python bench/reminders.py
+	DATABASE_URL=$(BENCH_PG)/ssb_rem_bench $(BIN)/python bench/reminders.py
 
 # Target parser: 100,000 mixed phrases, goal >= 50,000 phrases/s (no database).
 .PHONY: bench-targets
@@ -75,9 +97,9 @@ bench-targets: install
 # the bench owns the database it is given (builds 2,000 orgs / 20,000 announcements / 10,000 milestones).
 .PHONY: bench-api
 bench-api: install
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ssb_bench} $(BIN)/python bench/api.py
+	DATABASE_URL=$(BENCH_PG)/ssb_bench $(BIN)/python bench/api.py
 
 # Webhook sender benchmark: 10,000 events to 10 endpoints on a local receiver (any database).
 .PHONY: bench-webhooks
 bench-webhooks: install
-	$(BIN)/python bench/webhooks.py
+	DATABASE_URL=$(BENCH_PG)/ssb_hook_bench $(BIN)/python bench/webhooks.py

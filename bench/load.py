@@ -362,6 +362,7 @@ def main() -> int:
     port = free_port()
     server = start_gunicorn(throttled_env, port, workdir / "gunicorn-throttled.log")
     try:
+        single_client(port, data, 2)  # warm, as the measured runs were: a cold timeline takes seconds
         throttled = drive(port, data, args.clients, args.processes, args.throttled_seconds, 0, "throttled")
     finally:
         stop(server)

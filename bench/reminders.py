@@ -234,6 +234,10 @@ def main() -> None:
         f"2,000-milestone subset: set-based {set_time * 1000:.1f} ms vs naive loop {naive_time * 1000:.0f} ms "
         f"for {set_rows} rows -> {naive_time / set_time:.0f}x faster (goal >= 20x)"
     )
+    missed = [name for name, met in (("wide scan", wide_time / base_time <= 2.2),
+                                     ("set-based vs naive", naive_time / set_time >= 20)) if not met]  # fmt: skip
+    print("every goal met" if not missed else f"MISSED: {', '.join(missed)}")
+    sys.exit(1 if missed else 0)
 
 
 if __name__ == "__main__":
