@@ -138,11 +138,11 @@ FEEDS = [
 ]
 
 
-def edit_a_milestone(at: datetime) -> None:
+def edit_a_milestone(at: datetime, title: str = "Toyota: solid-state cars, restated") -> None:
     """A title edit, the kind that changes no announcement date (the Atom feeds' own clock)."""
     with time_machine.travel(at, tick=False):
         toyota = Milestone.objects.get(slug=TOYOTA)
-        toyota.title = "Toyota: solid-state cars, restated"
+        toyota.title = title
         toyota.save()
 
 
@@ -193,7 +193,7 @@ def test_an_edit_within_the_same_second_changes_the_etag(client, seed):
     at = datetime(2031, 5, 6, 7, 8, 9, 100_000, tzinfo=UTC)
     edit_a_milestone(at)
     first = client.get("/feeds/changes.atom")
-    edit_a_milestone(at + timedelta(milliseconds=500))
+    edit_a_milestone(at + timedelta(milliseconds=500), title="Toyota: solid-state cars, restated again")
     response = client.get("/feeds/changes.atom", HTTP_IF_NONE_MATCH=first["ETag"])
     assert response.status_code == 200
     assert response["Last-Modified"] == first["Last-Modified"] and response["ETag"] != first["ETag"]

@@ -340,6 +340,55 @@ def test_todays_reference_classes_are_cached_until_a_claim_changes(settings, dja
         selectors.outside_views(milestones, today=today)
 
 
+@pytest.fixture
+def judged_once(settings, db):
+    """Two milestones, the outlook memo on, and today's judgement made once."""
+    from milestones.selectors import outlook as outlook_selectors
+
+    settings.OUTLOOK_CACHE_SECONDS = 600
+    outlook_selectors._memo = None
+    owner = OrganisationFactory()
+    milestones = [
+        make_milestone(owner=owner, target=str(2027 + number), opened_on=date(2024, 1, 1))
+        for number in range(2)
+    ]
+    selectors.outside_views(milestones, today=TODAY)
+    return milestones
+
+
+def test_editing_a_description_keeps_the_judgement_of_every_claim(judged_once, django_assert_num_queries):
+    services.milestone_save(milestone=judged_once[0], data={"description": "New words, same claim."})
+    with django_assert_num_queries(1):  # the fingerprint only
+        selectors.outside_views(judged_once, today=TODAY)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"title": "Renamed claim"},
+        {"status": Milestone.Status.DELAYED},
+        {"category": Milestone.Category.PILOT_LINE},
+    ],
+)
+def test_editing_what_a_claim_is_judged_by_judges_again(judged_once, change, django_assert_num_queries):
+    milestone = Milestone.objects.get(pk=judged_once[0].pk)  # loaded from the database, as a request would
+    services.milestone_save(milestone=milestone, data=change)
+    with django_assert_num_queries(2):  # the fingerprint, then every claim
+        views = selectors.outside_views(judged_once, today=TODAY)
+    assert set(views) == {m.pk for m in judged_once}
+
+
+def test_listed_changed_at_does_not_move_when_only_the_description_is_edited(db):
+    milestone = make_milestone(owner=OrganisationFactory(), target="2028", opened_on=date(2024, 1, 1))
+    stamp = Milestone.objects.get(pk=milestone.pk).listed_changed_at
+    loaded = Milestone.objects.get(pk=milestone.pk)
+    services.milestone_save(milestone=loaded, data={"description": "only words"})
+    assert Milestone.objects.get(pk=milestone.pk).listed_changed_at == stamp
+    loaded = Milestone.objects.get(pk=milestone.pk)
+    services.milestone_save(milestone=loaded, data={"title": "A new title"})
+    assert Milestone.objects.get(pk=milestone.pk).listed_changed_at > stamp
+
+
 def test_stretch_of_a_target_near_the_calendars_end_does_not_overflow():
     """Found by schemathesis: a target in year 8316 stretched by a ratio ran past 9999-12-31."""
     from milestones.domain.outlook import stretch

@@ -78,3 +78,18 @@ def test_pages_with_a_subscribe_form_are_never_cached(client, page_cache):
     path = Milestone.objects.get(owner__slug="toyota").get_absolute_url()
     client.get(path)
     assert "X-Page-Cache" not in client.get(path)
+
+
+def test_editing_only_a_description_keeps_the_timeline_but_not_the_search_page(client, page_cache):
+    from milestones import services
+
+    client.get("/")
+    client.get("/search/?q=Toyota")
+    toyota = Milestone.objects.get(owner__slug="toyota")
+    services.milestone_save(milestone=toyota, data={"description": "A new account of the plan."})
+    assert client.get("/")["X-Page-Cache"] == "hit"
+    assert client.get("/?q=Toyota")["X-Page-Cache"] == "miss"  # a text filter matches descriptions
+    assert client.get("/search/?q=Toyota")["X-Page-Cache"] == "miss"
+    services.milestone_save(milestone=toyota, data={"title": "Toyota: a renamed launch"})
+    response = client.get("/")
+    assert response["X-Page-Cache"] == "miss" and "Toyota: a renamed launch" in response.content.decode()

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from milestones.domain.urls import normalize_url
@@ -167,7 +168,12 @@ class Milestone(TargetFields, TimeStamped):
         verbose_name="semi-solid called “solid-state”",
         help_text="The source called semi-solid (gel or hybrid electrolyte) cells “solid-state”.",
     )
+    # When a field that lists, charts, calendars and the outside view read last changed:
+    # anything but the description. Caches of those keep serving when only prose is edited.
+    listed_changed_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     history = HistoricalRecords()
+
+    UNLISTED_FIELDS = frozenset({"description", "created_at", "updated_at", "listed_changed_at"})
 
     class Meta:
         ordering = [F("window_end").asc(nulls_last=True), "window_start", "title"]
@@ -198,8 +204,32 @@ class Milestone(TargetFields, TimeStamped):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        before = getattr(self, "_listed_loaded", None)
+        if self._state.adding or before is None or before != self._listed_values():
+            self.listed_changed_at = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "listed_changed_at"}
+        super().save(*args, **kwargs)
+        self._listed_loaded = self._listed_values()
+
     def get_absolute_url(self) -> str:
         return reverse("milestones:milestone", kwargs={"slug": self.slug})
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._listed_loaded = instance._listed_values()
+        return instance
+
+    def _listed_values(self) -> tuple | None:
+        """The listed fields as they are now; None when one was not loaded (deferred)."""
+        loaded = self.__dict__
+        names = _listed_field_names()
+        if any(name not in loaded for name in names):
+            return None
+        return tuple(loaded[name] for name in names)
 
     @property
     def is_final(self) -> bool:
@@ -260,3 +290,14 @@ class TargetRevision(models.Model):
         if self.old_end is None or self.new_end is None:
             return 0
         return (self.new_end - self.old_end).days
+
+
+def _listed_field_names() -> tuple[str, ...]:
+    global _LISTED
+    if _LISTED is None:
+        fields = Milestone._meta.concrete_fields
+        _LISTED = tuple(f.attname for f in fields if f.attname not in Milestone.UNLISTED_FIELDS)
+    return _LISTED
+
+
+_LISTED: tuple[str, ...] | None = None

@@ -341,10 +341,14 @@ def target_moves(*, limit: int) -> QuerySet[TargetRevision]:
     )
 
 
-def freshness() -> tuple:
+def freshness(*, descriptions: bool = False) -> tuple:
     """Cheap fingerprint of everything pages and feeds show: changes when any row
-    is added, edited or deleted (counts catch deletions that leave no timestamp)."""
-    milestones = Milestone.objects.aggregate(last=Max("updated_at"), n=Count("id"))
+    is added, edited or deleted (counts catch deletions that leave no timestamp).
+
+    Only pages that show or search milestone descriptions (``descriptions=True``)
+    change when a description alone is edited; the timeline, lists and calendars do not."""
+    changed = "updated_at" if descriptions else "listed_changed_at"
+    milestones = Milestone.objects.aggregate(last=Max(changed), n=Count("id"))
     revisions = TargetRevision.objects.aggregate(last=Max("recorded_at"), n=Count("id"))
     announcements = Announcement.objects.aggregate(last=Max("updated_at"), n=Count("id"))
     organisations = Organisation.objects.aggregate(last=Max("updated_at"), n=Count("id"))

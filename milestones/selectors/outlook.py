@@ -160,14 +160,15 @@ def _judged(*, today: date) -> tuple[dict[int, Claim], ReferenceClasses]:
 def _claims_fingerprint() -> tuple:
     """Changes whenever a claim, its revisions or an organisation change, or one is deleted.
 
-    Counts catch deletions, the highest id and the newest ``updated_at``/``recorded_at`` an
-    insert or an edit. Three scalar subqueries in one round trip: a
+    Counts catch deletions, the highest id and the newest ``listed_changed_at``/``recorded_at``/
+    ``updated_at`` an insert or an edit. A milestone's ``listed_changed_at`` does not move when
+    only its description is edited, so every worker keeps its judgement then. Three scalar subqueries in one round trip: a
     third of the cost of aggregating over the join of the three tables."""
     tables = [model._meta.db_table for model in (Milestone, TargetRevision, Organisation)]
     milestones, revisions, organisations = (connection.ops.quote_name(table) for table in tables)
     sql = (
         f"SELECT (SELECT COUNT(*) FROM {milestones}), (SELECT MAX(id) FROM {milestones}),"
-        f" (SELECT MAX(updated_at) FROM {milestones}), (SELECT COUNT(*) FROM {revisions}),"
+        f" (SELECT MAX(listed_changed_at) FROM {milestones}), (SELECT COUNT(*) FROM {revisions}),"
         f" (SELECT MAX(id) FROM {revisions}), (SELECT MAX(recorded_at) FROM {revisions}),"
         f" (SELECT MAX(updated_at) FROM {organisations})"
     )

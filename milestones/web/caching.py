@@ -30,7 +30,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -71,11 +71,17 @@ class Freshness:
         return quote_etag(hashlib.sha256(fingerprint.encode()).hexdigest()[:32])
 
 
-def freshness_of(request: HttpRequest) -> Freshness:
-    """Read once per request: the page cache and the conditional checks must agree."""
-    if not hasattr(request, "_ssb_freshness"):
-        request._ssb_freshness = Freshness(*selectors.freshness())
-    return request._ssb_freshness
+def freshness_of(request: HttpRequest, *, descriptions: bool = False) -> Freshness:
+    """Read once per request: the page cache and the conditional checks must agree.
+
+    A page searching text (``?q=`` or the search page) matches milestone descriptions,
+    so it reads the fingerprint that a description edit changes."""
+    descriptions = descriptions or bool(request.GET.get("q"))
+    cached = getattr(request, "_ssb_freshness", {})
+    if descriptions not in cached:
+        cached[descriptions] = Freshness(*selectors.freshness(descriptions=descriptions))
+        request._ssb_freshness = cached
+    return cached[descriptions]
 
 
 def conditional(view):
@@ -120,7 +126,12 @@ def _respond(request: HttpRequest, entry: dict, state: str) -> HttpResponse:
     return response
 
 
-def cached_page(view):
+def cached_page(view=None, *, descriptions: bool = False):
+    """Cache a page whole (see the module's notes); ``descriptions=True`` for a page that
+    shows or searches milestone descriptions."""
+    if view is None:
+        return partial(cached_page, descriptions=descriptions)
+
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         seconds = settings.PAGE_CACHE_SECONDS
@@ -130,7 +141,7 @@ def cached_page(view):
         entry, now = cache.get(key), time.time()
         if entry and now - entry["checked_at"] < settings.PAGE_CACHE_FRESH_SECONDS:
             return _respond(request, entry, "hit")
-        fingerprint = repr(freshness_of(request))
+        fingerprint = repr(freshness_of(request, descriptions=descriptions))
         if entry and entry["fingerprint"] == fingerprint:
             cache.set(key, {**entry, "checked_at": now}, seconds)
             return _respond(request, entry, "hit")
