@@ -30,8 +30,7 @@ from django.utils import timezone
 from milestones.models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
 
 from .search import (
-    ANNOUNCEMENT_VECTOR,
-    MILESTONE_VECTOR,
+    StoredVector,
     announcement_text_q,
     milestone_text_q,
     organisation_search_q,
@@ -279,7 +278,7 @@ def search_milestones(text: str, *, full_text: bool | None = None) -> QuerySet[M
     found = milestone_list().filter(milestone_text_q(text, full_text=full_text))
     if not use_full_text(full_text):
         return found.order_by(F("window_end").asc(nulls_last=True), "title")
-    ranked = found.annotate(rank=SearchRank(MILESTONE_VECTOR, search_query(text)))
+    ranked = found.annotate(rank=SearchRank(StoredVector(), search_query(text)))
     return ranked.order_by("-rank", F("window_end").asc(nulls_last=True), "title")
 
 
@@ -289,7 +288,7 @@ def search_announcements(text: str, *, full_text: bool | None = None) -> QuerySe
     )
     if not use_full_text(full_text):
         return found.order_by("-published_on", "title")
-    ranked = found.annotate(rank=SearchRank(ANNOUNCEMENT_VECTOR, search_query(text)))
+    ranked = found.annotate(rank=SearchRank(StoredVector(), search_query(text)))
     return ranked.order_by("-rank", "-published_on", "title")
 
 

@@ -7,9 +7,9 @@ An announcement matches by its title and summary, or an organisation involved.
 
 On PostgreSQL the words go through full-text search (``english`` stemming, so
 "batteries" finds "battery"; websearch syntax: "quoted phrase", ``or``, ``-word``; the
-last word of plain text also matches as a prefix, "Toyo" finds "Toyota"). The vectors
-below are exactly the expressions migration 0009 indexes with GIN: change one, change
-both, or the planner falls back to reading every row. The organisation part is a
+last word of plain text also matches as a prefix, "Toyo" finds "Toyota") against each
+table's ``search_vector`` column, which migration 0009 adds, keeps up to date with a trigger
+and indexes with GIN (the weights and stemming live there). The organisation part is a
 separate small query on the organisations table whose ids the planner receives as an
 array (an InitPlan), so the whole condition stays a BitmapOr of index scans instead of an
 OR across a join. On SQLite every part is ``icontains``.
@@ -20,15 +20,15 @@ from __future__ import annotations
 import re
 
 from django.contrib.postgres.expressions import ArraySubquery
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorExact
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, Expression, F, Func, OuterRef, Q, QuerySet
+from django.db.models.expressions import Col
 
 from milestones.models import Announcement, Milestone, Organisation
 
 __all__ = [
-    "ANNOUNCEMENT_VECTOR",
-    "MILESTONE_VECTOR",
+    "StoredVector",
     "announcement_text_q",
     "full_text_available",
     "milestone_text_q",
@@ -38,12 +38,21 @@ __all__ = [
 ]
 
 CONFIG = "english"
-MILESTONE_VECTOR = SearchVector("title", weight="A", config=CONFIG) + SearchVector(
-    "target_text", "description", weight="B", config=CONFIG
-)
-ANNOUNCEMENT_VECTOR = SearchVector("title", weight="A", config=CONFIG) + SearchVector(
-    "summary", weight="B", config=CONFIG
-)
+
+
+class StoredVector(Expression):
+    """The table's ``search_vector`` column (PostgreSQL only, not a model field): its
+    weighted words, kept by a trigger and GIN-indexed (migration 0009 says why)."""
+
+    output_field = SearchVectorField()
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        # The primary key's column tells which alias the searched table has in this query.
+        pk = F("pk").resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        column = SearchVectorField()
+        column.set_attributes_from_name("search_vector")
+        return Col(pk.alias, column)
+
 
 # Plain text (no quotes, no "-word", no "or"): safe to end with a prefix term.
 _PLAIN = re.compile(r"[^\W_]+(?:\s+[^\W_]+)*", re.UNICODE)
@@ -110,7 +119,7 @@ def milestone_text_q(text: str, *, full_text: bool | None = None) -> Q:
     organisations = _named_organisations(text)
     taking_part = participants.filter(_any_of("organisation_id", organisations)).values("milestone_id")
     return (
-        Q(SearchVectorExact(MILESTONE_VECTOR, search_query(text)))
+        Q(SearchVectorExact(StoredVector(), search_query(text)))
         | _any_of("owner_id", organisations)
         | _any_of("id", taking_part)
     )
@@ -125,4 +134,4 @@ def announcement_text_q(text: str, *, full_text: bool | None = None) -> Q:
         )
         return Q(title__icontains=text) | Q(summary__icontains=text) | Q(Exists(involved))
     involved = links.filter(_any_of("organisation_id", _named_organisations(text))).values("announcement_id")
-    return Q(SearchVectorExact(ANNOUNCEMENT_VECTOR, search_query(text))) | _any_of("id", involved)
+    return Q(SearchVectorExact(StoredVector(), search_query(text))) | _any_of("id", involved)
