@@ -81,3 +81,9 @@ bench-api: install
 .PHONY: bench-webhooks
 bench-webhooks: install
 	$(BIN)/python bench/webhooks.py
+
+# Search: full-text search (GIN) vs icontains on 10,000 milestones and 20,000 announcements,
+# goal >= 5x. PostgreSQL; creates and owns ssb_search_bench (never the DATABASE_URL of your shell).
+.PHONY: bench-search
+bench-search: install
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/ssb_search_bench $(BIN)/python bench/search.py

@@ -114,6 +114,12 @@ def build(rng: random.Random, rebuild: bool) -> dict[str, set[int]]:
         and Milestone.objects.filter(description__contains=PLANTED).exists()
     )
     if not present or rebuild:
+        foreign = Milestone.objects.exclude(slug__startswith="milestone-").exists()
+        if foreign and not rebuild:
+            sys.exit(
+                f"bench/search.py: {connection.settings_dict['NAME']!r} holds milestones the bench did not build; "
+                "give it a database of its own (or --rebuild to wipe this one)"
+            )
         print("building the data set…", flush=True)
         started = time.perf_counter()
         words = vocabulary(rng)
