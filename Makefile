@@ -103,3 +103,9 @@ bench-api: install
 .PHONY: bench-webhooks
 bench-webhooks: install
 	DATABASE_URL=$(BENCH_PG)/ssb_hook_bench $(BIN)/python bench/webhooks.py
+
+# Search: full-text search (GIN) vs icontains on 10,000 milestones and 20,000 announcements,
+# goal >= 5x. PostgreSQL; creates and owns ssb_search_bench.
+.PHONY: bench-search
+bench-search: install
+	DATABASE_URL=$(BENCH_PG)/ssb_search_bench $(BIN)/python bench/search.py

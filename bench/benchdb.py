@@ -40,3 +40,54 @@ def ensure_database(url: str, *, script: str) -> bool:
         sys.exit(f"{script}: cannot reach PostgreSQL at {server} ({reason}); start it or fix DATABASE_URL")
     print(f"{script}: created database {name!r} on {server}", file=sys.stderr)
     return True
+
+
+def link_at_random(relation, rows: list, others: list, rng, *, low: int, high: int) -> None:
+    """Link each of ``rows`` to ``low``-``high`` random ``others`` through a many-to-many
+    descriptor such as ``Milestone.participants``, in bulk."""
+    through, field = relation.through, relation.field
+    source, target = field.m2m_field_name(), field.m2m_reverse_field_name()
+    through.objects.bulk_create(
+        (
+            through(**{source: row, target: other})
+            for row in rows
+            for other in rng.sample(others, rng.randint(low, high))
+        ),
+        batch_size=5000,
+    )
+
+
+def announcement_row(i: int, rng, publishers: list, *, title: str, summary: str, **fields):
+    """The ``i``-th benchmark announcement (unsaved): a unique slug and URL, a random
+    publisher and a publication day in 2020-2026."""
+    from datetime import date, timedelta
+
+    from milestones.models import Announcement
+
+    return Announcement(
+        title=title,
+        slug=f"news-{i:05d}",
+        published_on=date(2020, 1, 1) + timedelta(days=rng.randrange(2200)),
+        publisher=rng.choice(publishers),
+        url=f"https://news.example.com/{i}",
+        url_normalized=f"news.example.com/{i}",
+        summary=summary,
+        **fields,
+    )
+
+
+def milestone_row(i: int, rng, *, owner, title: str, target, **fields):
+    """The ``i``-th benchmark milestone (unsaved) with a random category and technology,
+    and ``target`` (a parsed target) set."""
+    from milestones.models import Milestone
+
+    milestone = Milestone(
+        title=title,
+        slug=f"milestone-{i:05d}",
+        owner=owner,
+        category=rng.choice(Milestone.Category.values),
+        technology=rng.choice(Milestone.Technology.values),
+        **fields,
+    )
+    milestone.set_target(target)
+    return milestone

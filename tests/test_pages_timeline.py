@@ -162,7 +162,7 @@ def test_region_japan_hides_casip(client, seed):
         ({"status": "announced"}, 5),
         ({"status": "achieved"}, 0),
         ({"q": "nissan"}, 1),
-        ({"q": "Contemporary Amperex"}, 0),  # aliases match owners, not participants
+        ({"q": "Contemporary Amperex"}, 2),  # the one text rule: a participant's alias finds it too
         ({"q": "China All-Solid-State Battery"}, 3),  # CASIP by its alias
         ({"year_from": "2029"}, 4),
         ({"year_to": "2027"}, 3),  # Toyota and the two open-start CASIP deadlines

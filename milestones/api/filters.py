@@ -72,7 +72,10 @@ class MilestoneFilter(filters.FilterSet):
         method="filter_active_on", help_text="The target window contains this day."
     )
     overdue = filters.BooleanFilter(method="filter_overdue", help_text="Window ended and not final (today).")
-    q = filters.CharFilter(method="filter_q", help_text="Title, or an organisation's name or alias.")
+    q = filters.CharFilter(
+        method="filter_q",
+        help_text="Words of the title, target or description (full-text search on PostgreSQL), or an owner's or participant's name or alias.",
+    )
     ordering = filters.OrderingFilter(
         fields=(("window_end", "deadline"), ("window_start", "start"), ("title", "title")),
         help_text="deadline, start or title; prefix '-' to reverse. Default: deadline.",

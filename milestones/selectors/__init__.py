@@ -4,4 +4,5 @@ from .api import *  # noqa: F403
 from .curation import *  # noqa: F403
 from .milestones import *  # noqa: F403
 from .outlook import *  # noqa: F403
+from .search import *  # noqa: F403
 from .webhooks import *  # noqa: F403

@@ -28,7 +28,8 @@ from milestones.models import (
     TargetRevision,
 )
 
-from .milestones import milestones_as_of, organisation_search_q
+from .milestones import milestones_as_of
+from .search import announcement_text_q, milestone_text_q  # the one text rule, re-exported
 
 __all__ = [
     "announcement_by_slug_or_id",
@@ -208,14 +209,6 @@ def milestone_involves_q(organisation_slug: str) -> Q:
     return Q(owner__slug=organisation_slug) | milestone_participant_q(organisation_slug)
 
 
-def milestone_text_q(text: str) -> Q:
-    """Title, or the name or an alias of the owner or any participant."""
-    participant = Milestone.participants.through.objects.filter(milestone_id=OuterRef("pk")).filter(
-        organisation_search_q(text, prefix="organisation__")
-    )
-    return Q(title__icontains=text) | organisation_search_q(text, prefix="owner__") | Q(Exists(participant))
-
-
 def announcements_for_api() -> QuerySet[Announcement]:
     """Newest first, with publishers, quotes (with speakers) and organisations' summaries."""
     return (
@@ -244,14 +237,6 @@ def announcement_involves_q(organisation_slug: str) -> Q:
         announcement_id=OuterRef("pk"), organisation__slug=organisation_slug
     )
     return Q(Exists(links))
-
-
-def announcement_text_q(text: str) -> Q:
-    """Title, summary, or the name or an alias of an organisation involved."""
-    involved = Announcement.organisations.through.objects.filter(announcement_id=OuterRef("pk")).filter(
-        organisation_search_q(text, prefix="organisation__")
-    )
-    return Q(title__icontains=text) | Q(summary__icontains=text) | Q(Exists(involved))
 
 
 def organisations_for_api() -> QuerySet[Organisation]:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db.models import (
     CharField,
     Count,
@@ -27,6 +28,15 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from milestones.models import Announcement, Milestone, Organisation, Quote, Relation, TargetRevision
+
+from .search import (
+    StoredVector,
+    announcement_text_q,
+    milestone_text_q,
+    organisation_search_q,
+    search_query,
+    use_full_text,
+)
 
 
 def milestone_list() -> QuerySet[Milestone]:
@@ -69,11 +79,6 @@ def milestones_upcoming(*, today: date | None = None, days: int = 365) -> QueryS
         .filter(window_end__gte=today, window_end__lte=date.fromordinal(today.toordinal() + days))
         .exclude(milestones_final_q())
     )
-
-
-def organisation_search_q(text: str, prefix: str = "") -> Q:
-    """Match an organisation by name or any alias (``prefix`` for related lookups)."""
-    return Q(**{f"{prefix}name__icontains": text}) | Q(**{f"{prefix}aliases__icontains": text})
 
 
 def organisation_relations(organisation: Organisation) -> QuerySet[Relation]:
@@ -210,7 +215,7 @@ def milestones_filter(queryset: QuerySet[Milestone], filters: MilestoneFilters) 
         )
         queryset = queryset.filter(Q(owner__slug=filters.organisation) | Exists(involved))
     if filters.text:
-        queryset = queryset.filter(_milestone_text_q(filters.text))
+        queryset = queryset.filter(milestone_text_q(filters.text))
     if filters.year_from:
         queryset = queryset.filter(
             Q(window_end__gte=date(filters.year_from, 1, 1)) | Q(window_end__isnull=True)
@@ -218,15 +223,6 @@ def milestones_filter(queryset: QuerySet[Milestone], filters: MilestoneFilters) 
     if filters.year_to:
         queryset = queryset.filter(window_start__lte=date(filters.year_to, 12, 31))
     return queryset
-
-
-def _milestone_text_q(text: str) -> Q:
-    return (
-        Q(title__icontains=text)
-        | Q(target_text__icontains=text)
-        | Q(description__icontains=text)
-        | organisation_search_q(text, prefix="owner__")
-    )
 
 
 def milestone_timeline() -> QuerySet[Milestone]:
@@ -271,39 +267,33 @@ def race_leaders() -> dict[tuple[str, str], list[Milestone]]:
     return board
 
 
-def search_organisations(text: str, *, full_text: bool) -> QuerySet[Organisation]:
+def search_organisations(text: str, *, full_text: bool | None = None) -> QuerySet[Organisation]:
     matches = organisation_search_q(text)
-    if full_text:
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
+    if use_full_text(full_text):
         vector = SearchVector("name", "aliases", "description", config="simple")
         query = SearchQuery(text, config="simple", search_type="websearch")
         matches |= Q(pk__in=Organisation.objects.annotate(sv=vector).filter(sv=query).values("pk"))
     return Organisation.objects.filter(matches).order_by("name")
 
 
-def search_milestones(text: str, *, full_text: bool) -> QuerySet[Milestone]:
-    if not full_text:
-        return milestone_list().filter(_milestone_text_q(text))
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+def search_milestones(text: str, *, full_text: bool | None = None) -> QuerySet[Milestone]:
+    """Best match first (title words outrank the rest; a match by organisation alone
+    ranks 0), then the earliest deadline. ``full_text`` None: whatever the database offers."""
+    found = milestone_list().filter(milestone_text_q(text, full_text=full_text))
+    if not use_full_text(full_text):
+        return found.order_by(F("window_end").asc(nulls_last=True), "title")
+    ranked = found.annotate(rank=SearchRank(StoredVector(), search_query(text)))
+    return ranked.order_by("-rank", F("window_end").asc(nulls_last=True), "title")
 
-    vector = SearchVector("title", weight="A") + SearchVector("target_text", "description", weight="B")
-    query = SearchQuery(text, config="english", search_type="websearch")
-    ranked = milestone_list().annotate(rank=SearchRank(vector, query))
-    return ranked.filter(Q(rank__gt=0) | organisation_search_q(text, prefix="owner__")).order_by(
-        "-rank", F("window_end").asc(nulls_last=True)
+
+def search_announcements(text: str, *, full_text: bool | None = None) -> QuerySet[Announcement]:
+    found = Announcement.objects.select_related("publisher").filter(
+        announcement_text_q(text, full_text=full_text)
     )
-
-
-def search_announcements(text: str, *, full_text: bool) -> QuerySet[Announcement]:
-    base = Announcement.objects.select_related("publisher")
-    if not full_text:
-        return base.filter(Q(title__icontains=text) | Q(summary__icontains=text))
-    from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-    vector = SearchVector("title", weight="A") + SearchVector("summary", weight="B")
-    query = SearchQuery(text, config="english", search_type="websearch")
-    return base.annotate(rank=SearchRank(vector, query)).filter(rank__gt=0).order_by("-rank", "-published_on")
+    if not use_full_text(full_text):
+        return found.order_by("-published_on", "title")
+    ranked = found.annotate(rank=SearchRank(StoredVector(), search_query(text)))
+    return ranked.order_by("-rank", "-published_on", "title")
 
 
 def announcement_detail() -> QuerySet[Announcement]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -136,7 +135,7 @@ def search(request: HttpRequest) -> HttpResponse:
     text = form.cleaned_data["q"].strip() if form.is_valid() else ""
     context: dict = {"form": form, "text": text}
     if text:
-        full_text = connection.vendor == "postgresql"
+        full_text = selectors.full_text_available()
         context |= {
             "organisations": list(selectors.search_organisations(text, full_text=full_text)[:SEARCH_LIMIT]),
             "milestones": list(selectors.search_milestones(text, full_text=full_text)[:SEARCH_LIMIT]),
