@@ -19,6 +19,7 @@ __all__ = [
     "intake_knowledge",
     "intake_milestone_existing",
     "intake_moved_already",
+    "intake_records",
 ]
 
 
@@ -73,12 +74,19 @@ class IntakeDuplicate:
     announcement: Announcement
 
 
+def _normalized(url: str) -> str | None:
+    try:
+        return normalize_url(url) if url.strip() else None
+    except ValueError:  # a port out of range: not a URL any record can have
+        return None
+
+
 def intake_duplicates(*, url: str, title: str, published_on: date | None) -> list[IntakeDuplicate]:
     """Announcements with the same normalised URL, or a near-identical title (the same week
     when the date is known, else the same title anywhere)."""
     found: list[IntakeDuplicate] = []
-    if url.strip():
-        same_url = Announcement.objects.filter(url_normalized=normalize_url(url)).select_related("publisher")
+    if normalized := _normalized(url):
+        same_url = Announcement.objects.filter(url_normalized=normalized).select_related("publisher")
         found += [IntakeDuplicate("url", a) for a in same_url]
     if title.strip():
         if published_on is not None:
@@ -101,7 +109,8 @@ def intake_announcement_existing(
     """The announcement an earlier confirm of the same article wrote: by normalised URL, or
     (no URL) by the same title, date and publisher."""
     if url.strip():
-        return Announcement.objects.filter(url_normalized=normalize_url(url)).first()
+        normalized = _normalized(url)  # a URL that cannot be one is refused by the announcement's rule
+        return Announcement.objects.filter(url_normalized=normalized).first() if normalized else None
     if not title.strip() or published_on is None:
         return None
     return Announcement.objects.filter(
@@ -124,3 +133,12 @@ def intake_milestone_existing(
 def intake_moved_already(*, milestone: Milestone, announcement: Announcement) -> bool:
     """``announcement`` already moved ``milestone``'s target (a second confirm moves nothing)."""
     return TargetRevision.objects.filter(milestone=milestone, moved_by=announcement).exists()
+
+
+def intake_records(
+    *, organisation_slugs: set[str], person_slugs: set[str]
+) -> tuple[dict[str, Organisation], dict[str, Person]]:
+    """The organisations and people proposals name, by slug, for the faces to show (two queries)."""
+    organisations = Organisation.objects.filter(slug__in=organisation_slugs) if organisation_slugs else []
+    people = Person.objects.filter(slug__in=person_slugs) if person_slugs else []
+    return {o.slug: o for o in organisations}, {p.slug: p for p in people}

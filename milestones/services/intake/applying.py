@@ -26,6 +26,7 @@ from milestones.services.milestones import milestone_reschedule, milestone_save
 from milestones.services.records import record_check, record_save
 
 __all__ = [
+    "INTAKE_CLAIM_KINDS",
     "INTAKE_PERMISSIONS",
     "IntakeResult",
     "PickedAnnouncement",
@@ -43,7 +44,7 @@ INTAKE_PERMISSIONS = tuple(
     for model in ("announcement", "quote", "organisation", "person", "publisher", "milestone")
     for action in ("add", "change")
 )
-CLAIM_KINDS = ("new", "repeat", "move", "achieved")
+INTAKE_CLAIM_KINDS = ("new", "repeat", "move", "achieved")
 # Service field -> the selection's name for it, so an error names what the editor edits.
 _CLAIM_NAMES = {"target_text": "phrase", "claim_strength": "strength", "status": "kind", "evidence": "kind"}
 
@@ -236,9 +237,9 @@ def _milestone(slug: str) -> Milestone:
 
 
 def _claim(claim: PickedClaim, owner: Organisation, announcement: Announcement, user, result) -> None:
-    if claim.kind not in CLAIM_KINDS:
+    if claim.kind not in INTAKE_CLAIM_KINDS:
         raise ValidationError(
-            {"kind": f"'{claim.kind[:30]}' is not a kind; choose one of {', '.join(CLAIM_KINDS)}."}
+            {"kind": f"'{claim.kind[:30]}' is not a kind; choose one of {', '.join(INTAKE_CLAIM_KINDS)}."}
         )
     if claim.kind == "new":
         return _claim_new(claim, owner, announcement, user, result)

@@ -4,10 +4,12 @@ what is already recorded. Reads only."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
 from milestones.domain.intake import Article, Proposals, propose
+from milestones.domain.text import printable
 from milestones.selectors.intake import IntakeDuplicate, intake_duplicates, intake_knowledge
 
 __all__ = ["IntakeReading", "intake_article_text", "intake_propose", "looks_like_html"]
@@ -86,6 +88,8 @@ def intake_propose(
 
     What the form leaves blank is taken from the page's metadata when the text is HTML."""
     notes: list[str] = []
+    # Pasted text may carry invisible control characters; they are never worth reading or storing.
+    text = unicodedata.normalize("NFC", printable(text.replace("\r\n", "\n").replace("\r", "\n")))
     if looks_like_html(text):
         page = _extract(text)
         text = page.text
