@@ -6,11 +6,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.html import format_html
 
 from milestones import selectors, services
 from milestones.admin import resources
 from milestones.admin.base import CuratedAdmin, CuratedForm, add_service_errors
+from milestones.admin.intake import intake_view
 from milestones.models import Announcement, Quote
 
 
@@ -84,6 +86,11 @@ class AnnouncementAdmin(CuratedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "published_on"
     inlines = [QuoteInline]
+    change_list_template = "admin/milestones/announcement/change_list.html"  # "Add from article"
+
+    def get_urls(self):
+        intake = self.admin_site.admin_view(lambda request: intake_view(request, self))
+        return [path("intake/", intake, name="milestones_announcement_intake"), *super().get_urls()]
 
     @admin.display(description="source")
     def link(self, announcement: Announcement) -> str:

@@ -38,13 +38,19 @@ def _line(max_length: int, **kwargs) -> serializers.CharField:
 
 class IntakeRequestSerializer(serializers.Serializer):
     text = serializers.CharField(
-        max_length=MAX_ARTICLE, required=False, allow_blank=True, trim_whitespace=False,
+        max_length=MAX_ARTICLE,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
         help_text="The article as plain text (or the page's HTML: it is recognised and extracted).",
-    )  # fmt: skip
+    )
     html = serializers.CharField(
-        max_length=MAX_ARTICLE, required=False, allow_blank=True, trim_whitespace=False,
+        max_length=MAX_ARTICLE,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
         help_text="The page's HTML; its main text is extracted, and blank fields below taken from its metadata.",
-    )  # fmt: skip
+    )
     url = serializers.URLField(max_length=1000, required=False, allow_blank=True)
     published_on = serializers.DateField(
         required=False, allow_null=True, help_text="Relative phrases ('next year') are read against it."
@@ -260,9 +266,12 @@ class PickedClaimSerializer(serializers.Serializer):
     category = serializers.ChoiceField(choices=Milestone.Category.choices)
     kind = serializers.ChoiceField(choices=list(services.INTAKE_CLAIM_KINDS), default="new")
     milestone = serializers.CharField(
-        max_length=200, required=False, allow_blank=True, validators=[_SLUG],
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        validators=[_SLUG],
         help_text="For repeat, move and achieved: the milestone's slug.",
-    )  # fmt: skip
+    )
     title = _line(
         300, required=False, allow_blank=True, help_text="Left out: made from owner, category, phrase."
     )
@@ -286,9 +295,10 @@ class IntakeApplySerializer(serializers.Serializer):
     claims = PickedClaimSerializer(many=True, required=False)
     quotes = PickedQuoteSerializer(many=True, required=False)
     mentioned = serializers.ListField(
-        child=serializers.CharField(max_length=200, validators=[_SLUG]), required=False,
+        child=serializers.CharField(max_length=200, validators=[_SLUG]),
+        required=False,
         help_text="Slugs of known organisations the article involves.",
-    )  # fmt: skip
+    )
 
     def selection(self) -> services.Selection:
         data: dict[str, Any] = self.validated_data

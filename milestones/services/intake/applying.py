@@ -231,8 +231,13 @@ def _owner(text: str, new_orgs: dict[str, Organisation]) -> Organisation:
 def _milestone(slug: str) -> Milestone:
     found = Milestone.objects.filter(slug=slug).first() if slug else None
     if found is None:
-        raise ValidationError({"milestone": f"No milestone has the slug '{slug[:60]}'." if slug else
-                               "Name the milestone this claim repeats, moves or achieves."})  # fmt: skip
+        raise ValidationError(
+            {
+                "milestone": f"No milestone has the slug '{slug[:60]}'."
+                if slug
+                else "Name the milestone this claim repeats, moves or achieves."
+            }
+        )
     return found
 
 

@@ -99,8 +99,11 @@ def intake_propose(
             "publisher": (publisher, page.publisher),
             "date": (published_on, page.published_on),
         }
-        notes += [f"The {name} was taken from the page: {found}." for name, (given, found) in filled.items()
-                  if not given and found]  # fmt: skip
+        notes += [
+            f"The {name} was taken from the page: {found}."
+            for name, (given, found) in filled.items()
+            if not given and found
+        ]
         title, url = title or page.title, url or page.url
         publisher, published_on = publisher or page.publisher, published_on or page.published_on
     article = Article(text=text, url=url, published_on=published_on, publisher=publisher, title=title)
