@@ -13,6 +13,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.utils import ErrorDict
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,6 +26,8 @@ from milestones.domain.intake import Sentence
 from milestones.models import Milestone, Organisation
 
 _KINDS = [(kind, kind) for kind in services.INTAKE_CLAIM_KINDS]
+# A date picker takes ISO dates only, whatever the language's date format.
+_DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
 def marked(sentence: Sentence) -> SafeString:
@@ -53,7 +56,7 @@ class PasteForm(forms.Form):
     published_on = forms.DateField(
         label="Publication date",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=_DATE,
         help_text="Relative phrases (“next year”) are read against it; else the dateline is used.",
     )
     publisher = forms.CharField(required=False, max_length=200)
@@ -83,20 +86,32 @@ class HiddenPasteForm(PasteForm):
 
 class AnnouncementPickForm(forms.Form):
     title = forms.CharField(max_length=300)
-    published_on = forms.DateField(label="Publication date", widget=forms.DateInput(attrs={"type": "date"}))
+    published_on = forms.DateField(label="Publication date", widget=_DATE)
     publisher = forms.CharField(max_length=200, help_text="Found by name, else created.")
     url = forms.URLField(label="URL", max_length=1000, assume_scheme="https")
 
 
-class OrganisationPickForm(forms.Form):
+class _PickForm(forms.Form):
+    """One proposal: checked only when ticked (an unticked "new?" name needs no country), and
+    no ``required`` attributes, so the browser never blocks a confirm on an unticked item."""
+
+    use_required_attribute = False
     pick = forms.BooleanField(label="Create", required=False)
+
+    def full_clean(self) -> None:
+        if self.is_bound and not self.data.get(self.add_prefix("pick")):
+            self._errors, self.cleaned_data = ErrorDict(), {"pick": False}
+            return
+        super().full_clean()
+
+
+class OrganisationPickForm(_PickForm):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Organisation.Kind.choices)
     country = forms.ChoiceField(choices=[("", "—"), *countries])
 
 
-class ClaimPickForm(forms.Form):
-    pick = forms.BooleanField(label="Create", required=False)
+class ClaimPickForm(_PickForm):
     owner = forms.CharField(max_length=200, help_text="Slug, name or alias; or a new organisation above.")
     phrase = forms.CharField(label="Target phrase", max_length=120)
     category = forms.ChoiceField(choices=Milestone.Category.choices)
@@ -109,8 +124,7 @@ class ClaimPickForm(forms.Form):
     achieved_on = forms.DateField(required=False, widget=forms.HiddenInput())
 
 
-class QuotePickForm(forms.Form):
-    pick = forms.BooleanField(label="Create", required=False)
+class QuotePickForm(_PickForm):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2, "cols": 80}))
     speaker = forms.CharField(max_length=200, required=False, help_text="A person's slug or name.")
     affiliation = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput())
