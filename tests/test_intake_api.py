@@ -196,3 +196,11 @@ def test_a_service_refusal_of_the_announcement_uses_the_api_field_name(editor, o
     assert response.status_code == 400
     assert [e["field"] for e in response.json()["errors"]] == ["announcement.source_url"]
     assert "65535" in response.json()["errors"][0]["reason"]
+
+
+def test_control_characters_in_a_selected_claim_are_a_400_naming_it(editor, nissan_cars):
+    claims = [{"owner": "catl", "phrase": "2030", "category": "samples", "title": "Cells\x0bfor all"}]
+    response = send(token_client(editor), "POST", f"{API}/intake/apply/", {**SELECTION, "claims": claims})
+    assert response.status_code == 400
+    assert [e["field"] for e in response.json()["errors"]] == ["claims.0.title"]
+    assert "U+000B" in response.json()["errors"][0]["reason"]

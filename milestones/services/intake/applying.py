@@ -112,8 +112,12 @@ class IntakeResult:
         def named(rows: list[Model]) -> str:
             return "; ".join(f"{row._meta.verbose_name} “{row}”" for row in rows)
 
-        parts = [f"created {named(self.created)}" if self.created else "", f"updated {named(self.updated)}"]
-        said = ", ".join(part for part in parts if part and part != "updated ")
+        parts = [
+            f"{verb} {named(rows)}"
+            for verb, rows in (("created", self.created), ("updated", self.updated))
+            if rows
+        ]
+        said = "; and ".join(parts)
         return said[:1].upper() + said[1:] + "." if said else "Nothing new: every selected record was there."
 
 
