@@ -66,7 +66,7 @@ def read(article: Article, known: Knowledge, *, include_third_party: bool = Fals
         technology=article_technology(text),
         include_third_party=include_third_party,
     )
-    claims = _claims(spans, by_sentence, dateline, ctx)
+    claims = _claims(spans, by_sentence, dateline, ctx, headline=_headline(spans, article))
     notes.extend(f"skipped '{phrase}': {why}" for phrase, why in ctx.skipped if why.startswith("relative"))
     return Proposals(
         announcement=AnnouncementProposal(
@@ -102,12 +102,35 @@ def _local(found: Found, span: Span) -> Found:
     return Found(found.start - span.start, found.end - span.start, found.text, found.key, found.name)
 
 
+def _headline(spans: list[Span], article: Article) -> int:
+    """The index of the headline (skipped for claims: it restates the story's), or -1.
+
+    The first sentence is the headline when it is the article's title or a line without a final
+    full stop followed by more text.
+    """
+    if not spans:
+        return -1
+    first = spans[0].text
+    if article.title.strip() and first == article.title.strip():
+        return 0
+    ends_line = article.text[spans[0].start + len(first) : spans[0].start + len(first) + 1] in ("\n", "")
+    return 0 if len(spans) > 1 and ends_line and not first.endswith((".", "!", "?", "”", '"')) else -1
+
+
 def _claims(
-    spans: list[Span], by_sentence: dict[int, list[Found]], dateline: Dateline | None, ctx: Context
+    spans: list[Span],
+    by_sentence: dict[int, list[Found]],
+    dateline: Dateline | None,
+    ctx: Context,
+    *,
+    headline: int,
 ) -> list[ClaimProposal]:
     claims: list[ClaimProposal] = []
+    seen: set[tuple] = set()
     for index, span in enumerate(spans):
         mentions = [_local(f, span) for f in by_sentence.get(index, [])]
+        if index == headline:
+            continue
         phrases = find_phrases(span.text, fiscal_month=1, published_on=ctx.published_on)
         sentence = Sentence(span.text, span.start)
         for phrase in phrases:
@@ -117,7 +140,10 @@ def _claims(
             ):
                 continue  # the article's own date
             claim = read_claim(sentence, mentions, phrase, ctx)
-            if claim is not None:
+            # A quote or a later sentence restating a claim proposes no second milestone.
+            key = claim and (claim.owner_slug or claim.owner_name, claim.target.start, claim.target.end)
+            if claim is not None and key not in seen:
+                seen.add(key)
                 claims.append(claim)
         subject = sentence_subject(span.text, mentions)
         if subject is not None:

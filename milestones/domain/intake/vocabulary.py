@@ -66,7 +66,7 @@ THIRD_PARTY = re.compile(
 )
 SPECULATION = re.compile(
     r"\b(?:believes?|thinks?|think|suspects?|speculates?|speculated|suggests?|suggested|estimates?"
-    r"|predicts?|expects?|expect|reckons?|say|says|said|warns?)\b",
+    r"|predicts?|expects?|expect|reckons?|say|says|said|warns?|forecasts?|projects?|sees)\b",
     re.IGNORECASE,
 )
 MARKET = re.compile(
@@ -84,21 +84,26 @@ ACHIEVED = re.compile(
 NOT_A_TARGET_BEFORE = re.compile(
     r"\b(?:founded|established|set up|formed|created|incorporated|launched|listed|announced|unveiled"
     r"|signed|reported|said|since|as of|compared with|compared to|up from|down from|than|last|published"
-    r"|dated|updated|earlier|ago)\s+(?:in|on|at|back in|during)?\s*$",
+    r"|dated|updated|earlier|ago)\s+(?:in|on|at|back in|during)?\s*$"
+    r"|\b(?:previous|previously|earlier|former|original|old|prior)\s+(?:target|goal|plan|timeline|schedule|date|aim)"
+    r"\s+(?:of|for|was|had been)\s*$"
+    # "before 2030" is not "2030" (and not "by 2030" either): left for the editor
+    r"|\bbefore\s+$",
     re.IGNORECASE,
 )
 # Who owns the plan when the sentence names no organisation as its subject.
 PRONOUN_SUBJECT = re.compile(
-    r"\b(?:it|its|we|our|they|their|the (?:\w+ ){0,2}(?:company|firm|carmaker|automaker|car maker|group"
-    r"|consortium|maker|startup|start-up|manufacturer|alliance|partners|venture|platform|supplier|brand"
-    r"|business|unit|subsidiary|developer|producer|joint venture|automotive giant|giant))\b",
+    r"\b(?:it|its|we|our|they|their|(?:the|[A-Z][\w-]*'s) (?:[\w-]+ ){0,3}(?:company|firm|carmaker|automaker"
+    r"|car maker|group|consortium|maker|startup|start-up|manufacturer|alliance|partners|venture|platform"
+    r"|supplier|brand|business|unit|subsidiary|developer|producer|joint venture|giant|refiner|conglomerate))\b",
     re.IGNORECASE,
 )
 # A name right after one of these words is not the sentence's subject.
 NOT_SUBJECT_BEFORE = re.compile(
     r"(?:\b(?:with|to|for|from|by|of|at|in|like|including|than|and|or|as|such as|between|into|on|versus"
-    r"|vs\.?|supplies|supplying|supplier to|rival|rivals|competitor|competitors|partner|partners|behind"
-    r"|unlike|after|over|according to|told|beat|beats|outpace)|&|,)\s*(?:the\s+|its\s+|rival\s+|partner\s+)?$",
+    r"|vs\.?|supplies|supplying|supplier to|behind|unlike|after|over|according to|told|beat|beats|outpace"
+    r"|works with|working with)|&)\s*(?:the\s+|its\s+)?$"
+    r"|(?-i:[A-Z])[\w.&-]*,\s*$",  # the second name of a list ("CATL, CALB and …"); not "In 2027, Toyota"
     re.IGNORECASE,
 )
 SAID_AFTER = re.compile(
