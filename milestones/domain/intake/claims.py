@@ -92,9 +92,9 @@ def clause_bounds(text: str, at: int) -> tuple[int, int, bool]:
 
 
 def _verb(text: str, start: int, end: int, phrase: Phrase) -> Verb | None:
-    before = [m for m in STRENGTH_VERB.finditer(text, start, phrase.start)]
-    after = [m for m in STRENGTH_VERB.finditer(text, phrase.end, end)]
-    chosen = before[-1] if before else after[0] if after else None
+    # The nearest word of intent before the phrase, else the first after it ("In 2027, Toyota will…").
+    before = list(STRENGTH_VERB.finditer(text, max(start, phrase.start - 160), phrase.start))
+    chosen = before[-1] if before else STRENGTH_VERB.search(text, phrase.end, end)
     return chosen and Verb(chosen.start(), chosen.end(), chosen.lastgroup)
 
 

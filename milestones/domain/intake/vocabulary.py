@@ -50,8 +50,9 @@ STRENGTH_WORDS: tuple[tuple[str, str], ...] = (
         r"|sees|estimates?|projects|projected",
     ),
 )
+# The word boundaries sit outside the alternation so most positions (mid-word) fail at once.
 STRENGTH_VERB = re.compile(
-    "|".join(f"(?P<{name}>\\b(?:{words})\\b)" for name, words in STRENGTH_WORDS), re.IGNORECASE
+    "\\b(?:" + "|".join(f"(?P<{name}>{words})" for name, words in STRENGTH_WORDS) + ")\\b", re.IGNORECASE
 )
 HEDGE = re.compile(
     r"\b(?:could|may|might|likely|unlikely|chance|chances|possibly|potentially|probably|perhaps)\b",
@@ -138,7 +139,7 @@ CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
 # Families are tried in order; two can share a category ("breakthrough" first, "research" last), so
 # the groups are numbered: CATEGORY_OF[group] is the category.
 CATEGORY = re.compile(
-    "|".join(f"(?P<c{index}>\\b(?:{words})\\b)" for index, (_, words) in enumerate(CATEGORY_WORDS)),
+    "\\b(?:" + "|".join(f"(?P<c{index}>{words})" for index, (_, words) in enumerate(CATEGORY_WORDS)) + ")\\b",
     re.IGNORECASE,
 )
 CATEGORY_OF = {f"c{index}": name for index, (name, _) in enumerate(CATEGORY_WORDS)}
