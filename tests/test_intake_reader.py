@@ -122,6 +122,11 @@ def test_owner_of_a_relative_clause_is_the_name_it_hangs_on():
     assert only_claim(read(text)).owner_slug == "stellantis"
 
 
+def test_respectively_pairs_names_and_dates_in_order():
+    claims = read("Its rivals Samsung SDI and SK On have set 2027 and 2029 respectively.").claims
+    assert [(c.owner_slug, c.phrase) for c in claims] == [("samsung-sdi", "2027"), ("sk-on", "2029")]
+
+
 def test_pronoun_subject_is_the_previous_claims_owner():
     text = "Samsung SDI will begin mass production of solid-state cells in 2027. It also aims to ship samples in 2026."
     assert [c.owner_slug for c in read(text).claims] == ["samsung-sdi", "samsung-sdi"]

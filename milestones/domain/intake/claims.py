@@ -151,8 +151,13 @@ def sentence_subject(text: str, mentions: list[Found]) -> Found | None:
 
 
 def read_claim(
-    sentence: Sentence, mentions: list[Found], phrase: Phrase, ctx: Context
+    sentence: Sentence, mentions: list[Found], phrase: Phrase, ctx: Context, *, respective: int | None = None
 ) -> ClaimProposal | None:
+    """The claim ``phrase`` states, or None (the reason is kept in ``ctx.skipped``).
+
+    ``respective`` is the phrase's place among its clause's phrases when the sentence pairs
+    names and dates "respectively" ("Samsung SDI and SK On have set 2027 and 2029 respectively").
+    """
     text = sentence.text
     if phrase.target is None:
         return _skip(ctx, phrase, "relative phrase and no date to read it against")
@@ -185,6 +190,10 @@ def read_claim(
     if verb is None and achieved is None:
         return _skip(ctx, phrase, "no word of intent")
     owner, named = find_owner(text, mentions, phrase, verb, ctx)
+    if respective is not None:
+        listed = [m for m in mentions if start <= m.start < phrase.start]
+        if respective < len(listed):
+            owner, named = listed[respective], True
     if owner is None:
         return _skip(ctx, phrase, "no owner")
     return _build(sentence, mentions, phrase, owner, named, verb, ctx, achieved=achieved)
@@ -254,7 +263,12 @@ def _build(
     target = _reparse(phrase, ctx.fiscal_months.get(owner.key, 1), ctx.published_on)
     start, end, _ = clause_bounds(text, phrase.start)
     clause = text[start:end]
-    strength = "expects" if third_party or HEDGE.search(clause) else (verb.strength if verb else "unstated")
+    if achieved is not None:
+        strength = "unstated"  # an achievement is a fact, not a promise
+    elif third_party or HEDGE.search(clause):
+        strength = "expects"
+    else:
+        strength = verb.strength if verb else "unstated"
     # The nearest words name the milestone: "…on a pilot line in 2026, with mass production in 2027".
     lead_from = verb.start if verb and verb.start < phrase.start else start
     category = (

@@ -22,7 +22,13 @@ from milestones.domain.intake import (
     QuoteProposal,
     Sentence,
 )
-from milestones.domain.intake.claims import Context, article_technology, read_claim, sentence_subject
+from milestones.domain.intake.claims import (
+    Context,
+    article_technology,
+    clause_bounds,
+    read_claim,
+    sentence_subject,
+)
 from milestones.domain.intake.dateline import Dateline, find_dateline
 from milestones.domain.intake.names import Found
 from milestones.domain.intake.organisations import new_names, organisation_matcher, person_matcher
@@ -133,13 +139,14 @@ def _claims(
             continue
         phrases = find_phrases(span.text, fiscal_month=1, published_on=ctx.published_on)
         sentence = Sentence(span.text, span.start)
-        for phrase in phrases:
+        respective = _respective(span.text, phrases)
+        for number, phrase in enumerate(phrases):
             if (
                 dateline is not None
                 and span.start + phrase.start < dateline.end <= span.start + phrase.end + 1
             ):
                 continue  # the article's own date
-            claim = read_claim(sentence, mentions, phrase, ctx)
+            claim = read_claim(sentence, mentions, phrase, ctx, respective=respective.get(number))
             # A quote or a later sentence restating a claim proposes no second milestone.
             key = claim and (claim.owner_slug or claim.owner_name, claim.target.start, claim.target.end)
             if claim is not None and key not in seen:
@@ -149,6 +156,19 @@ def _claims(
         if subject is not None:
             ctx.last_subject = subject
     return claims
+
+
+def _respective(text: str, phrases: list) -> dict[int, int]:
+    """ "A and B have set 2027 and 2029 respectively": each phrase's place among its clause's phrases."""
+    if "respectively" not in text or len(phrases) < 2:
+        return {}
+    places: dict[int, int] = {}
+    clauses: dict[tuple[int, int], int] = {}
+    for number, phrase in enumerate(phrases):
+        bounds = clause_bounds(text, phrase.start)[:2]
+        places[number] = clauses.get(bounds, 0)
+        clauses[bounds] = places[number] + 1
+    return places
 
 
 def _mentions(spans: list[Span], by_sentence: dict[int, list[Found]]) -> tuple[OrganisationMention, ...]:

@@ -96,7 +96,11 @@ def _parse(text: str, fiscal_month: int, published_on: date | None) -> Target | 
 
 
 def find_phrases(text: str, *, fiscal_month: int, published_on: date | None) -> list[Found]:
-    """Every target phrase in ``text``, left to right, not overlapping."""
+    """Every target phrase in ``text``, left to right, not overlapping.
+
+    In a sentence that pairs things "respectively", "2027 and 2029" are two dates, not a range.
+    """
+    apart = "respectively" in text
     found: list[Found] = []
     covered = -1
     words: _Words | None = None
@@ -104,7 +108,7 @@ def find_phrases(text: str, *, fiscal_month: int, published_on: date | None) -> 
         if anchor.start() < covered or (anchor.group()[0].isalpha() and not _cased_month(anchor.group())):
             continue
         words = words or _Words(text)
-        best = _best_span(text, words, anchor, fiscal_month, published_on, covered)
+        best = _best_span(text, words, anchor, fiscal_month, published_on, covered, apart)
         if best is not None:
             found.append(best)
             covered = best.end
@@ -136,6 +140,7 @@ def _best_span(
     fiscal_month: int,
     published_on: date | None,
     covered: int,
+    apart: bool = False,
 ) -> Found | None:
     words = all_words.spans
     first = next((i for i, (s, e) in enumerate(words) if e > anchor.start()), None)
@@ -155,6 +160,8 @@ def _best_span(
             if not all_words.can_end[j] or end - start > 80 or _BAD_COMMA.search(text, start, end):
                 continue
             candidate = text[start:end]
+            if apart and " and " in candidate:
+                continue
             parsed = _parse(candidate, fiscal_month, published_on)
             if parsed == "relative":
                 if relative is None or end - start > relative.end - relative.start:

@@ -40,9 +40,9 @@ STRENGTH_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "aims",
-        r"aims?|aimed|aiming|wants?|wanted|targets?|targeted|targeting|seeks?|seeking|hopes?|hoped|hoping"
+        r"aims?|aimed(?! at)|aiming|wants?|wanted|targets?|targeted(?! at)|targeting|seeks?|seeking|hopes?|hoped|hoping"
         r"|looks to|looking to|goal|ambition|strives|striving|is working towards?|are working towards?"
-        r"|is pushing|wishes|is determined to|vows?|vowed",
+        r"|is pushing|wishes|is determined to|vows?|vowed|ha(?:s|ve) set",
     ),
     (
         "expects",
