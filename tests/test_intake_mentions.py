@@ -115,6 +115,24 @@ def test_unknown_speaker_is_proposed_without_a_slug():
     assert (quote.speaker_name, quote.speaker_slug) == ("Jane Porter", None)
 
 
+def test_speaker_named_by_surname_is_the_person_named_in_full_before():
+    text = 'Executive officer Tetsuji Mishina told reporters about it. "Costs must fall a long way," Mishina said.'
+    quote = read(text).quotes[0]
+    assert (quote.speaker_name, quote.speaker_slug) == ("Tetsuji Mishina", None)
+
+
+def test_quote_running_on_from_the_previous_sentence_keeps_its_speaker():
+    text = '"Cost is the hurdle, not chemistry," said Cheng Qian. "Our job is to bring the price down."'
+    assert [q.speaker_name for q in read(text).quotes] == ["Cheng Qian", "Cheng Qian"]
+
+
+def test_hyphenated_given_name_is_one_speaker():
+    quote = read(
+        '"Solid-state is a marathon, not a sprint," chief executive Kim Dong-myung told analysts.'
+    ).quotes[0]
+    assert quote.speaker_name == "Kim Dong-myung"
+
+
 def test_quote_speaker_is_marked_in_the_sentence():
     quote = read('"We will mass-produce the cells ourselves," Hideyuki Sakamoto said.').quotes[0]
     assert [quote.sentence.text[m.start : m.end] for m in quote.sentence.marks if m.kind == "speaker"] == [

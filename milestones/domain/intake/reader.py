@@ -19,7 +19,6 @@ from milestones.domain.intake import (
     Mark,
     OrganisationMention,
     Proposals,
-    QuoteProposal,
     Sentence,
 )
 from milestones.domain.intake.claims import (
@@ -32,7 +31,7 @@ from milestones.domain.intake.claims import (
 from milestones.domain.intake.dateline import Dateline, find_dateline
 from milestones.domain.intake.names import Found
 from milestones.domain.intake.organisations import new_names, organisation_matcher, person_matcher
-from milestones.domain.intake.quotes import find_quotes, has_pronoun, outside, unknown_people
+from milestones.domain.intake.quotes import quote_proposals, unknown_people
 from milestones.domain.intake.sentences import Span, split_sentences
 from milestones.domain.intake.spotting import find_phrases
 
@@ -84,7 +83,7 @@ def read(article: Article, known: Knowledge, *, include_third_party: bool = Fals
         ),
         organisations=_mentions(spans, by_sentence),
         claims=tuple(claims),
-        quotes=_quotes(text, spans, starts, sorted(people + strangers, key=lambda f: f.start), known),
+        quotes=quote_proposals(text, spans, sorted(people + strangers, key=lambda f: f.start), known),
         notes=tuple(notes),
     )
 
@@ -184,54 +183,3 @@ def _mentions(spans: list[Span], by_sentence: dict[int, list[Found]]) -> tuple[O
             sentence = Sentence(span.text, span.start, (Mark("organisation", local.start, local.end),))
             out.append(OrganisationMention(found.text, found.key or None, found.name, sentence))
     return tuple(out)
-
-
-def _quotes(
-    text: str, spans: list[Span], starts: list[int], people: list[Found], known: Knowledge
-) -> tuple[QuoteProposal, ...]:
-    affiliations = {p.slug: p.affiliation_slug for p in known.people}
-    quoted = find_quotes(text)
-    blanked = outside(text, [(q.start, q.end) for q in quoted])
-    out = []
-    last_speaker: Found | None = None
-    for quote in quoted:
-        index = max(0, bisect_right(starts, quote.start) - 1)
-        span = spans[index]
-        speaker = _speaker(blanked, spans, index, people, last_speaker)
-        marks: tuple[Mark, ...] = ()
-        if speaker is not None:
-            last_speaker = speaker
-            if span.start <= speaker.start < span.start + len(span.text):
-                marks = (Mark("speaker", speaker.start - span.start, speaker.end - span.start),)
-        out.append(
-            QuoteProposal(
-                text=quote.text,
-                speaker_name=speaker.name if speaker else "",
-                speaker_slug=(speaker.key or None) if speaker else None,
-                affiliation_slug=affiliations.get(speaker.key) if speaker and speaker.key else None,
-                sentence=Sentence(span.text, span.start, marks),
-            )
-        )
-    return tuple(out)
-
-
-def _speaker(
-    blanked: str, spans: list[Span], index: int, people: list[Found], last: Found | None
-) -> Found | None:
-    """Who the sentence opening the quote names (outside quotes), else the previous; "he" is the last."""
-    for candidate in (index, index - 1):
-        if candidate < 0:
-            continue
-        span = spans[candidate]
-        end = span.start + len(span.text)
-        named = [p for p in people if span.start <= p.start < end and blanked[p.start : p.end].strip()]
-        if named:
-            return named[0]
-        if candidate == index and has_pronoun(blanked[span.start : end]):
-            return last or _last_before(people, span.start)
-    return None
-
-
-def _last_before(people: list[Found], offset: int) -> Found | None:
-    before = [p for p in people if p.start < offset]
-    return before[-1] if before else None
