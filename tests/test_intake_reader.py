@@ -258,6 +258,10 @@ def test_third_party_view_is_proposed_as_expects_when_asked_for():
         read("Analysts believe Toyota could launch solid-state cars around 2030.", include_third_party=True)
     )
     assert (claim.owner_slug, claim.strength, claim.third_party) == ("toyota", "expects", True)
+    assert (marked(claim.sentence, "organisation"), marked(claim.sentence, "verb")) == (
+        ["Toyota"],
+        ["believe"],
+    )
 
 
 def test_restated_claim_is_proposed_once():

@@ -178,8 +178,8 @@ def read_claim(
         owner = next((m for m in mentions if speculation.end() <= m.start < phrase.start), None)
         if owner is None:
             return _skip(ctx, phrase, "an outside expectation naming no organisation")
-        verb = Verb(third.start(), third.end(), "expects")
-        return _build(sentence, mentions, phrase, owner, True, verb, ctx, third_party=True)
+        verb = Verb(speculation.start(), speculation.end(), "expects")
+        return _build(sentence, phrase, owner, True, verb, ctx, third_party=True)
     if MARKET.search(clause) and not any(start <= m.start < end for m in mentions):
         return _skip(ctx, phrase, "a market forecast, no organisation")
     verb = _verb(text, start, end, phrase)
@@ -196,7 +196,7 @@ def read_claim(
             owner, named = listed[respective], True
     if owner is None:
         return _skip(ctx, phrase, "no owner")
-    return _build(sentence, mentions, phrase, owner, named, verb, ctx, achieved=achieved)
+    return _build(sentence, phrase, owner, named, verb, ctx, achieved=achieved)
 
 
 def _past(target: Target, ctx: Context) -> bool:
@@ -248,7 +248,6 @@ def _skip(ctx: Context, phrase: Phrase, why: str) -> None:
 
 def _build(
     sentence: Sentence,
-    mentions: list[Found],
     phrase: Phrase,
     owner: Found,
     named: bool,
@@ -279,9 +278,8 @@ def _build(
         or "other"
     )
     technology = _technology(text) or ctx.technology
-    electrolyte = next(
-        (k for k, v in (ELECTROLYTE.search(text) or _NONE).groupdict().items() if v), "unspecified"
-    )
+    electrolyte_word = ELECTROLYTE.search(text)
+    electrolyte = electrolyte_word.lastgroup if electrolyte_word else "unspecified"
     owner_name = ctx.names.get(owner.key, owner.name) if slug else owner.text
     kind, milestone, previous = _kind(slug, category, target, ctx, achieved)
     marks = [Mark("phrase", phrase.start, phrase.end)]
@@ -308,14 +306,6 @@ def _build(
         achieved_on=achieved,
         third_party=third_party,
     )
-
-
-class _NoMatch:
-    def groupdict(self) -> dict[str, str | None]:
-        return {}
-
-
-_NONE = _NoMatch()
 
 
 def _reparse(phrase: Phrase, fiscal_month: int, published_on: date | None) -> Target:
