@@ -81,3 +81,9 @@ bench-api: install
 .PHONY: bench-webhooks
 bench-webhooks: install
 	$(BIN)/python bench/webhooks.py
+
+# Intake reader: recall/precision of claims on the annotated corpus (goals >= 90% / >= 85%) and a
+# 5,000-word article against 2,000 organisations in < 0.5 s (no database).
+.PHONY: bench-intake
+bench-intake: install
+	$(BIN)/python bench/intake.py

@@ -47,6 +47,14 @@ from milestones.domain.intake.vocabulary import (
 from milestones.domain.targets import Target, parse_target
 
 _RELATIVE_CLAUSE = re.compile(r"\b(?:which|who|whose|that)\b[^,]*$", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_EXPLICIT = re.compile(r"\d{4}|\b(?:next|this|current|within|coming|decade|years?|months?)\b", re.IGNORECASE)
+_PAST_TENSE = re.compile(
+    r"\b(?:(?!(?:need|speed|feed|seed|bed|red|shed)\b)\w{2,}ed|began|begun|signed|said|made|took|won|held|went"
+    r"|came|broke|built|got|sold|bought|saw|told|wrote|led|set up)\b",
+    re.IGNORECASE,
+)
+_RELATIVE_VERB = re.compile(r",\s*(?:which|who)\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 
 @dataclass
@@ -84,17 +92,22 @@ def clause_bounds(text: str, at: int) -> tuple[int, int, bool]:
 
 
 def _verb(text: str, start: int, end: int, phrase: Phrase) -> Verb | None:
-    before = [m for m in STRENGTH_VERB.finditer(text, start, phrase.start)]
-    after = [m for m in STRENGTH_VERB.finditer(text, phrase.end, end)]
-    chosen = before[0] if before else after[0] if after else None
+    # The nearest word of intent before the phrase, else the first after it ("In 2027, Toyota will…").
+    before = list(STRENGTH_VERB.finditer(text, max(start, phrase.start - 160), phrase.start))
+    chosen = before[-1] if before else STRENGTH_VERB.search(text, phrase.end, end)
     return chosen and Verb(chosen.start(), chosen.end(), chosen.lastgroup)
 
 
 def _is_subject(text: str, mention: Found, clause_start: int) -> bool:
-    before = text[max(clause_start, mention.start - 30) : mention.start]
+    return _subject_at(text, mention.start, clause_start)
+
+
+def _subject_at(text: str, at: int, clause_start: int) -> bool:
+    """Whether a name at ``at`` can be the clause's subject: not after a preposition, not in a relative clause."""
+    before = text[max(clause_start, at - 30) : at]
     if NOT_SUBJECT_BEFORE.search(before) and before.strip():
         return False
-    segment = text[clause_start : mention.start].rsplit(",", 1)[-1]
+    segment = text[clause_start:at].rsplit(",", 1)[-1]
     return not _RELATIVE_CLAUSE.search(segment)
 
 
@@ -104,6 +117,11 @@ def find_owner(
     """The claim's owner and whether the sentence names it (False: resolved from a pronoun)."""
     start, _, first_clause = clause_bounds(text, phrase.start)
     limit = verb.start if verb and verb.start < phrase.start else phrase.start
+    relative = _RELATIVE_VERB.search(text, start, limit)
+    if relative:  # "…, Stellantis, which plans to…": the name the relative clause hangs on
+        before = [m for m in mentions if m.end <= relative.start() and relative.start() - m.end <= 2]
+        if before:
+            return before[-1], True
     subjects = [m for m in mentions if start <= m.start < limit and _is_subject(text, m, start)]
     if subjects:
         return subjects[-1], True
@@ -133,50 +151,94 @@ def sentence_subject(text: str, mentions: list[Found]) -> Found | None:
 
 
 def read_claim(
-    sentence: Sentence, mentions: list[Found], phrase: Phrase, ctx: Context
+    sentence: Sentence, mentions: list[Found], phrase: Phrase, ctx: Context, *, respective: int | None = None
 ) -> ClaimProposal | None:
+    """The claim ``phrase`` states, or None (the reason is kept in ``ctx.skipped``).
+
+    ``respective`` is the phrase's place among its clause's phrases when the sentence pairs
+    names and dates "respectively" ("Samsung SDI and SK On have set 2027 and 2029 respectively").
+    """
     text = sentence.text
     if phrase.target is None:
         return _skip(ctx, phrase, "relative phrase and no date to read it against")
     start, end, _ = clause_bounds(text, phrase.start)
     clause = text[start:end]
-    if NOT_A_TARGET_BEFORE.search(text, max(0, phrase.start - 40), phrase.start) and not _achieved(
-        clause, phrase, ctx
-    ):
+    achieved = _achieved(text, start, phrase, ctx)
+    if NOT_A_TARGET_BEFORE.search(text, max(0, phrase.start - 40), phrase.start) and achieved is None:
         return _skip(ctx, phrase, "a date of record (founded, said, since…), not a target")
-    third = THIRD_PARTY.search(text, start, phrase.start)
-    if third and SPECULATION.search(text, third.end(), phrase.start):
+    third = next(
+        (t for t in THIRD_PARTY.finditer(text, start, phrase.start) if _subject_at(text, t.start(), start)),
+        None,
+    )
+    speculation = third and SPECULATION.search(text, third.end(), phrase.start)
+    if third and speculation:
         if not ctx.include_third_party:
             return _skip(ctx, phrase, "an outside expectation (third party)")
-        owner = next((m for m in mentions if third.end() <= m.start < phrase.start), None)
+        # "Analysts believe Toyota could…": whose plan it is comes after the verb, never the analyst itself
+        owner = next((m for m in mentions if speculation.end() <= m.start < phrase.start), None)
         if owner is None:
             return _skip(ctx, phrase, "an outside expectation naming no organisation")
-        verb = Verb(third.start(), third.end(), "expects")
-        return _build(sentence, mentions, phrase, owner, True, verb, ctx, third_party=True)
+        verb = Verb(speculation.start(), speculation.end(), "expects")
+        return _build(sentence, phrase, owner, True, verb, ctx, third_party=True)
     if MARKET.search(clause) and not any(start <= m.start < end for m in mentions):
         return _skip(ctx, phrase, "a market forecast, no organisation")
     verb = _verb(text, start, end, phrase)
-    achieved = _achieved(clause, phrase, ctx)
+    if achieved is None and _past_without_year(text, start, phrase):
+        return _skip(ctx, phrase, "a month or season without a year, told in the past tense")
     if achieved is None and _past(phrase.target, ctx):
         return _skip(ctx, phrase, "in the past")
     if verb is None and achieved is None:
         return _skip(ctx, phrase, "no word of intent")
     owner, named = find_owner(text, mentions, phrase, verb, ctx)
+    if respective is not None:
+        listed = [m for m in mentions if start <= m.start < phrase.start]
+        if respective < len(listed):
+            owner, named = listed[respective], True
     if owner is None:
         return _skip(ctx, phrase, "no owner")
-    return _build(sentence, mentions, phrase, owner, named, verb, ctx, achieved=achieved)
+    return _build(sentence, phrase, owner, named, verb, ctx, achieved=achieved)
 
 
 def _past(target: Target, ctx: Context) -> bool:
     return ctx.published_on is not None and target.end is not None and target.end < ctx.published_on
 
 
-def _achieved(clause: str, phrase: Phrase, ctx: Context) -> date | None:
-    """The day a past-tense achievement happened ("began mass production in March 2025")."""
+def _achieved(text: str, clause_start: int, phrase: Phrase, ctx: Context) -> date | None:
+    """The day a past-tense achievement happened ("began mass production in March 2025").
+
+    The verb and the thing achieved must sit right before the phrase (after the last comma or
+    date): "began studying batteries in 2013" names no milestone; "started trial production
+    of cells in 2024" does (a pilot line).
+    """
     target = phrase.target
-    if target is None or ctx.published_on is None or target.start > ctx.published_on:
+    if target is None or ctx.published_on is None or target.start > ctx.published_on or target.open_start:
         return None
-    return target.start if ACHIEVED.search(clause) else None
+    segment = _segment_before(text, clause_start, phrase.start)
+    if (
+        STRENGTH_VERB.search(segment)
+        or not ACHIEVED.search(segment)
+        or _category(segment) in (None, "research_breakthrough", "other")
+    ):
+        return None
+    return target.start
+
+
+def _segment_before(text: str, clause_start: int, at: int) -> str:
+    """The words leading up to a phrase: from the last comma, earlier date or clause start."""
+    return text[max(clause_start, text.rfind(",", 0, at) + 1, _previous_date_end(text, at)) : at]
+
+
+def _past_without_year(text: str, clause_start: int, phrase: Phrase) -> bool:
+    """ "Signed a deal in July": the parser reads a bare month forward (next July); the verb says it is past."""
+    if _EXPLICIT.search(phrase.text):
+        return False
+    segment = _segment_before(text, clause_start, phrase.start)
+    return bool(_PAST_TENSE.search(segment)) and not STRENGTH_VERB.search(segment)
+
+
+def _previous_date_end(text: str, before: int) -> int:
+    years = [m.end() for m in _YEAR.finditer(text, 0, before)]
+    return years[-1] if years else 0
 
 
 def _skip(ctx: Context, phrase: Phrase, why: str) -> None:
@@ -186,7 +248,6 @@ def _skip(ctx: Context, phrase: Phrase, why: str) -> None:
 
 def _build(
     sentence: Sentence,
-    mentions: list[Found],
     phrase: Phrase,
     owner: Found,
     named: bool,
@@ -201,12 +262,24 @@ def _build(
     target = _reparse(phrase, ctx.fiscal_months.get(owner.key, 1), ctx.published_on)
     start, end, _ = clause_bounds(text, phrase.start)
     clause = text[start:end]
-    strength = "expects" if third_party or HEDGE.search(clause) else (verb.strength if verb else "unstated")
-    category = _category(clause) or _category(text) or "other"
-    technology = _technology(text) or ctx.technology
-    electrolyte = next(
-        (k for k, v in (ELECTROLYTE.search(text) or _NONE).groupdict().items() if v), "unspecified"
+    if achieved is not None:
+        strength = "unstated"  # an achievement is a fact, not a promise
+    elif third_party or HEDGE.search(clause):
+        strength = "expects"
+    else:
+        strength = verb.strength if verb else "unstated"
+    # The nearest words name the milestone: "…on a pilot line in 2026, with mass production in 2027".
+    lead_from = verb.start if verb and verb.start < phrase.start else start
+    category = (
+        _category(_segment_before(text, start, phrase.start))
+        or _category(text[lead_from : phrase.end])
+        or _category(clause)
+        or _category(text)
+        or "other"
     )
+    technology = _technology(text) or ctx.technology
+    electrolyte_word = ELECTROLYTE.search(text)
+    electrolyte = electrolyte_word.lastgroup if electrolyte_word else "unspecified"
     owner_name = ctx.names.get(owner.key, owner.name) if slug else owner.text
     kind, milestone, previous = _kind(slug, category, target, ctx, achieved)
     marks = [Mark("phrase", phrase.start, phrase.end)]
@@ -233,14 +306,6 @@ def _build(
         achieved_on=achieved,
         third_party=third_party,
     )
-
-
-class _NoMatch:
-    def groupdict(self) -> dict[str, str | None]:
-        return {}
-
-
-_NONE = _NoMatch()
 
 
 def _reparse(phrase: Phrase, fiscal_month: int, published_on: date | None) -> Target:
@@ -280,10 +345,12 @@ def _kind(
     slug: str | None, category: str, target: Target, ctx: Context, achieved: date | None
 ) -> tuple[str, KnownMilestone | None, str]:
     """New, or the owner's milestone of that category it repeats (same window) or moves."""
-    candidates = [m for m in ctx.milestones.get(slug or "", []) if m.category == category]
+    owned = ctx.milestones.get(slug or "", [])
+    candidates = [m for m in owned if m.category == category]
     if achieved is not None:
         return "achieved", (candidates[0] if candidates else None), ""
-    for milestone in candidates:
+    # The same window is a repeat even when the keywords suggested another category.
+    for milestone in candidates + [m for m in owned if m.category != category]:
         if _same_window(milestone, target):
             return "repeat", milestone, ""
     if candidates:

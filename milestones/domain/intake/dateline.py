@@ -49,7 +49,8 @@ _DATELINE = re.compile(
     # "Published: 3 March 2025", "Updated on March 3, 2025"
     rf"^[ \t]*(?:published|posted|updated|date|first published)(?: on)?:?[ \t]*{_WEEKDAY}{_date(1)}"
     # "TOKYO, March 3, 2025 —", "SEOUL (Yonhap), 13 Feb 2024 -"
-    rf"|^[ \t]*[A-Z][A-Z .'-]+(?:\([^)\n]*\))?,[ \t]*{_WEEKDAY}{_date(2)}[ \t]*(?:[-–—:(/]|$)"
+    rf"|^[ \t]*[A-Z][A-Z .'-]+(?:,[ \t]*[A-Z][A-Za-z.]+)?(?:[ \t]*\([^)\n]*\))?,[ \t]*{_WEEKDAY}{_date(2)}"
+    r"[ \t]*(?:[-–—:(/]|$)"
     # a line that is only a date
     rf"|^[ \t]*{_WEEKDAY}{_date(3)}[ \t]*$",
     re.IGNORECASE | re.MULTILINE,

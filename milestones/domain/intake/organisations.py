@@ -60,7 +60,9 @@ def person_matcher(people: tuple[KnownPerson, ...]) -> NameMatcher:
 
 def new_names(text: str, known: list[Found], people: list[Found]) -> list[Found]:
     """Names in ``text`` that look like organisations and are not known (key "")."""
-    taken = [(f.start, f.end) for f in known + people]
+    taken = bytearray(len(text))  # 1 where a known name (or a person) already stands
+    for found in known + people:
+        taken[found.start : found.end] = b"\x01" * (found.end - found.start)
     out: list[Found] = []
     for pattern in (_BY_SUFFIX, _BY_DESCRIPTOR, _BY_VERB):
         for match in pattern.finditer(text):
@@ -73,8 +75,8 @@ def new_names(text: str, known: list[Found], people: list[Found]) -> list[Found]
             words = name.split()
             if not words or all(word in _NOT_NAMES for word in words) or words[0] in _NOT_NAMES:
                 continue
-            if any(s < end and start < e for s, e in taken):
+            if any(taken[start:end]):
                 continue
-            taken.append((start, end))
+            taken[start:end] = b"\x01" * (end - start)
             out.append(Found(start, end, name, "", name))
     return sorted(out, key=lambda f: f.start)

@@ -19,14 +19,19 @@ from milestones.domain.intake import (
     Mark,
     OrganisationMention,
     Proposals,
-    QuoteProposal,
     Sentence,
 )
-from milestones.domain.intake.claims import Context, article_technology, read_claim, sentence_subject
+from milestones.domain.intake.claims import (
+    Context,
+    article_technology,
+    clause_bounds,
+    read_claim,
+    sentence_subject,
+)
 from milestones.domain.intake.dateline import Dateline, find_dateline
 from milestones.domain.intake.names import Found
 from milestones.domain.intake.organisations import new_names, organisation_matcher, person_matcher
-from milestones.domain.intake.quotes import find_quotes, has_pronoun, outside, unknown_people
+from milestones.domain.intake.quotes import quote_proposals, unknown_people
 from milestones.domain.intake.sentences import Span, split_sentences
 from milestones.domain.intake.spotting import find_phrases
 
@@ -66,7 +71,7 @@ def read(article: Article, known: Knowledge, *, include_third_party: bool = Fals
         technology=article_technology(text),
         include_third_party=include_third_party,
     )
-    claims = _claims(spans, by_sentence, dateline, ctx)
+    claims = _claims(spans, by_sentence, dateline, ctx, headline=_headline(spans, article))
     notes.extend(f"skipped '{phrase}': {why}" for phrase, why in ctx.skipped if why.startswith("relative"))
     return Proposals(
         announcement=AnnouncementProposal(
@@ -78,7 +83,7 @@ def read(article: Article, known: Knowledge, *, include_third_party: bool = Fals
         ),
         organisations=_mentions(spans, by_sentence),
         claims=tuple(claims),
-        quotes=_quotes(text, spans, starts, sorted(people + strangers, key=lambda f: f.start), known),
+        quotes=quote_proposals(text, spans, sorted(people + strangers, key=lambda f: f.start), known),
         notes=tuple(notes),
     )
 
@@ -102,27 +107,67 @@ def _local(found: Found, span: Span) -> Found:
     return Found(found.start - span.start, found.end - span.start, found.text, found.key, found.name)
 
 
+def _headline(spans: list[Span], article: Article) -> int:
+    """The index of the headline (skipped for claims: it restates the story's), or -1.
+
+    The first sentence is the headline when it is the article's title or a line without a final
+    full stop followed by more text.
+    """
+    if not spans:
+        return -1
+    first = spans[0].text
+    if article.title.strip() and first == article.title.strip():
+        return 0
+    ends_line = article.text[spans[0].start + len(first) : spans[0].start + len(first) + 1] in ("\n", "")
+    return 0 if len(spans) > 1 and ends_line and not first.endswith((".", "!", "?", "”", '"')) else -1
+
+
 def _claims(
-    spans: list[Span], by_sentence: dict[int, list[Found]], dateline: Dateline | None, ctx: Context
+    spans: list[Span],
+    by_sentence: dict[int, list[Found]],
+    dateline: Dateline | None,
+    ctx: Context,
+    *,
+    headline: int,
 ) -> list[ClaimProposal]:
     claims: list[ClaimProposal] = []
+    seen: set[tuple] = set()
     for index, span in enumerate(spans):
         mentions = [_local(f, span) for f in by_sentence.get(index, [])]
+        if index == headline:
+            continue
         phrases = find_phrases(span.text, fiscal_month=1, published_on=ctx.published_on)
         sentence = Sentence(span.text, span.start)
-        for phrase in phrases:
+        respective = _respective(span.text, phrases)
+        for number, phrase in enumerate(phrases):
             if (
                 dateline is not None
                 and span.start + phrase.start < dateline.end <= span.start + phrase.end + 1
             ):
                 continue  # the article's own date
-            claim = read_claim(sentence, mentions, phrase, ctx)
-            if claim is not None:
+            claim = read_claim(sentence, mentions, phrase, ctx, respective=respective.get(number))
+            # A quote or a later sentence restating a claim proposes no second milestone.
+            key = claim and (claim.owner_slug or claim.owner_name, claim.target.start, claim.target.end)
+            if claim is not None and key not in seen:
+                seen.add(key)
                 claims.append(claim)
         subject = sentence_subject(span.text, mentions)
         if subject is not None:
             ctx.last_subject = subject
     return claims
+
+
+def _respective(text: str, phrases: list) -> dict[int, int]:
+    """ "A and B have set 2027 and 2029 respectively": each phrase's place among its clause's phrases."""
+    if "respectively" not in text or len(phrases) < 2:
+        return {}
+    places: dict[int, int] = {}
+    clauses: dict[tuple[int, int], int] = {}
+    for number, phrase in enumerate(phrases):
+        bounds = clause_bounds(text, phrase.start)[:2]
+        places[number] = clauses.get(bounds, 0)
+        clauses[bounds] = places[number] + 1
+    return places
 
 
 def _mentions(spans: list[Span], by_sentence: dict[int, list[Found]]) -> tuple[OrganisationMention, ...]:
@@ -138,54 +183,3 @@ def _mentions(spans: list[Span], by_sentence: dict[int, list[Found]]) -> tuple[O
             sentence = Sentence(span.text, span.start, (Mark("organisation", local.start, local.end),))
             out.append(OrganisationMention(found.text, found.key or None, found.name, sentence))
     return tuple(out)
-
-
-def _quotes(
-    text: str, spans: list[Span], starts: list[int], people: list[Found], known: Knowledge
-) -> tuple[QuoteProposal, ...]:
-    affiliations = {p.slug: p.affiliation_slug for p in known.people}
-    quoted = find_quotes(text)
-    blanked = outside(text, [(q.start, q.end) for q in quoted])
-    out = []
-    last_speaker: Found | None = None
-    for quote in quoted:
-        index = max(0, bisect_right(starts, quote.start) - 1)
-        span = spans[index]
-        speaker = _speaker(blanked, spans, index, people, last_speaker)
-        marks: tuple[Mark, ...] = ()
-        if speaker is not None:
-            last_speaker = speaker
-            if span.start <= speaker.start < span.start + len(span.text):
-                marks = (Mark("speaker", speaker.start - span.start, speaker.end - span.start),)
-        out.append(
-            QuoteProposal(
-                text=quote.text,
-                speaker_name=speaker.name if speaker else "",
-                speaker_slug=(speaker.key or None) if speaker else None,
-                affiliation_slug=affiliations.get(speaker.key) if speaker and speaker.key else None,
-                sentence=Sentence(span.text, span.start, marks),
-            )
-        )
-    return tuple(out)
-
-
-def _speaker(
-    blanked: str, spans: list[Span], index: int, people: list[Found], last: Found | None
-) -> Found | None:
-    """Who the sentence opening the quote names (outside quotes), else the previous; "he" is the last."""
-    for candidate in (index, index - 1):
-        if candidate < 0:
-            continue
-        span = spans[candidate]
-        end = span.start + len(span.text)
-        named = [p for p in people if span.start <= p.start < end and blanked[p.start : p.end].strip()]
-        if named:
-            return named[0]
-        if candidate == index and has_pronoun(blanked[span.start : end]):
-            return last or _last_before(people, span.start)
-    return None
-
-
-def _last_before(people: list[Found], offset: int) -> Found | None:
-    before = [p for p in people if p.start < offset]
-    return before[-1] if before else None

@@ -40,9 +40,9 @@ STRENGTH_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (
         "aims",
-        r"aims?|aimed|aiming|wants?|wanted|targets?|targeted|targeting|seeks?|seeking|hopes?|hoped|hoping"
+        r"aims?|aimed(?! at)|aiming|wants?|wanted|targets?|targeted(?! at)|targeting|seeks?|seeking|hopes?|hoped|hoping"
         r"|looks to|looking to|goal|ambition|strives|striving|is working towards?|are working towards?"
-        r"|is pushing|wishes|is determined to|vows?|vowed",
+        r"|is pushing|wishes|is determined to|vows?|vowed|ha(?:s|ve) set",
     ),
     (
         "expects",
@@ -50,8 +50,9 @@ STRENGTH_WORDS: tuple[tuple[str, str], ...] = (
         r"|sees|estimates?|projects|projected",
     ),
 )
+# The word boundaries sit outside the alternation so most positions (mid-word) fail at once.
 STRENGTH_VERB = re.compile(
-    "|".join(f"(?P<{name}>\\b(?:{words})\\b)" for name, words in STRENGTH_WORDS), re.IGNORECASE
+    "\\b(?:" + "|".join(f"(?P<{name}>{words})" for name, words in STRENGTH_WORDS) + ")\\b", re.IGNORECASE
 )
 HEDGE = re.compile(
     r"\b(?:could|may|might|likely|unlikely|chance|chances|possibly|potentially|probably|perhaps)\b",
@@ -66,7 +67,7 @@ THIRD_PARTY = re.compile(
 )
 SPECULATION = re.compile(
     r"\b(?:believes?|thinks?|think|suspects?|speculates?|speculated|suggests?|suggested|estimates?"
-    r"|predicts?|expects?|expect|reckons?|say|says|said|warns?)\b",
+    r"|predicts?|expects?|expect|reckons?|say|says|said|warns?|forecasts?|projects?|sees)\b",
     re.IGNORECASE,
 )
 MARKET = re.compile(
@@ -84,21 +85,26 @@ ACHIEVED = re.compile(
 NOT_A_TARGET_BEFORE = re.compile(
     r"\b(?:founded|established|set up|formed|created|incorporated|launched|listed|announced|unveiled"
     r"|signed|reported|said|since|as of|compared with|compared to|up from|down from|than|last|published"
-    r"|dated|updated|earlier|ago)\s+(?:in|on|at|back in|during)?\s*$",
+    r"|dated|updated|earlier|ago)\s+(?:in|on|at|back in|during)?\s*$"
+    r"|\b(?:previous|previously|earlier|former|original|old|prior)\s+(?:target|goal|plan|timeline|schedule|date|aim)"
+    r"\s+(?:of|for|was|had been)\s*$"
+    # "before 2030" is not "2030" (and not "by 2030" either): left for the editor
+    r"|\bbefore\s+$",
     re.IGNORECASE,
 )
 # Who owns the plan when the sentence names no organisation as its subject.
 PRONOUN_SUBJECT = re.compile(
-    r"\b(?:it|its|we|our|they|their|the (?:\w+ ){0,2}(?:company|firm|carmaker|automaker|car maker|group"
-    r"|consortium|maker|startup|start-up|manufacturer|alliance|partners|venture|platform|supplier|brand"
-    r"|business|unit|subsidiary|developer|producer|joint venture|automotive giant|giant))\b",
+    r"\b(?:it|its|we|our|they|their|(?:the|[A-Z][\w-]*'s) (?:[\w-]+ ){0,3}(?:company|firm|carmaker|automaker"
+    r"|car maker|group|consortium|maker|startup|start-up|manufacturer|alliance|partners|venture|platform"
+    r"|supplier|brand|business|unit|subsidiary|developer|producer|joint venture|giant|refiner|conglomerate))\b",
     re.IGNORECASE,
 )
 # A name right after one of these words is not the sentence's subject.
 NOT_SUBJECT_BEFORE = re.compile(
     r"(?:\b(?:with|to|for|from|by|of|at|in|like|including|than|and|or|as|such as|between|into|on|versus"
-    r"|vs\.?|supplies|supplying|supplier to|rival|rivals|competitor|competitors|partner|partners|behind"
-    r"|unlike|after|over|according to|told|beat|beats|outpace)|&|,)\s*(?:the\s+|its\s+|rival\s+|partner\s+)?$",
+    r"|vs\.?|supplies|supplying|supplier to|behind|unlike|after|over|according to|told|beat|beats|outpace"
+    r"|works with|working with)|&)\s*(?:the\s+|its\s+)?$"
+    r"|(?-i:[A-Z])[\w.&-]*,\s*$",  # the second name of a list ("CATL, CALB and …"); not "In 2027, Toyota"
     re.IGNORECASE,
 )
 SAID_AFTER = re.compile(
@@ -133,7 +139,7 @@ CATEGORY_WORDS: tuple[tuple[str, str], ...] = (
 # Families are tried in order; two can share a category ("breakthrough" first, "research" last), so
 # the groups are numbered: CATEGORY_OF[group] is the category.
 CATEGORY = re.compile(
-    "|".join(f"(?P<c{index}>\\b(?:{words})\\b)" for index, (_, words) in enumerate(CATEGORY_WORDS)),
+    "\\b(?:" + "|".join(f"(?P<c{index}>{words})" for index, (_, words) in enumerate(CATEGORY_WORDS)) + ")\\b",
     re.IGNORECASE,
 )
 CATEGORY_OF = {f"c{index}": name for index, (name, _) in enumerate(CATEGORY_WORDS)}
