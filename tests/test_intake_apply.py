@@ -236,3 +236,10 @@ def test_duplicates_name_the_recorded_announcement(world):
     similar = selectors.intake_duplicates(url="", title="Toyota’s first word!", published_on=date(2023, 6, 3))
     assert [(d.reason, d.announcement) for d in similar] == [("title", world["old"])]
     assert selectors.intake_duplicates(url="https://else.example/", title="Other", published_on=None) == []
+
+
+def test_a_short_html_fragment_still_gives_its_text_without_scripts():
+    fragment = "<div><p>Nissan plans cars in FY2028.</p><script>var x = 'FY1999';</script></div>"
+    text = services.intake_article_text(text=fragment)
+    assert "Nissan plans cars in FY2028." in text and "FY1999" not in text
+    assert services.intake_article_text(text="Plain text, 3 < 4.") == "Plain text, 3 < 4."
