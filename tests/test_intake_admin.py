@@ -160,3 +160,15 @@ def test_a_new_organisation_needs_its_country_when_ticked(editor_client, orgs):
     assert response.status_code == 200
     assert "country" in response.context["page"].orgs[index].errors
     assert not Organisation.objects.filter(name__startswith="Blue Solid").exists()
+
+
+def test_the_button_is_hidden_from_staff_who_may_not_confirm(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    staff = django_user_model.objects.create_user(username="vic", password="x-long-password-1", is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_announcement", "add_announcement"])
+    )
+    client.force_login(staff)
+    html = client.get(reverse("admin:milestones_announcement_changelist")).content.decode()
+    assert "Add from article" not in html

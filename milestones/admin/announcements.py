@@ -92,6 +92,11 @@ class AnnouncementAdmin(CuratedAdmin):
         intake = self.admin_site.admin_view(lambda request: intake_view(request, self))
         return [path("intake/", intake, name="milestones_announcement_intake"), *super().get_urls()]
 
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # The button only for those who may confirm: it writes every kind of record.
+        extra_context = {**(extra_context or {}), "intake_allowed": services.intake_allowed(request.user)}
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description="source")
     def link(self, announcement: Announcement) -> str:
         return format_html(
