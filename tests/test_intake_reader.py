@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -96,6 +97,24 @@ def test_corpus_with_third_party_views_meets_goals():
         [score(c, propose(c.article, KNOWLEDGE, include_third_party=True), third_party=True) for c in CASES]
     )
     assert overall.recall >= GOAL_RECALL and overall.precision >= GOAL_PRECISION
+
+
+def test_scoring_counts_a_claim_only_when_owner_and_window_match():
+    case = load_case(CORPUS / "casip-electrive.json")
+    proposals = propose(case.article, KNOWLEDGE)
+    claims = proposals.claims
+    result = score(case, replace(proposals, claims=(replace(claims[0], owner_slug="catl"), *claims[1:])))
+    assert (result.matched, result.expected, [m.phrase for m in result.missed]) == (3, 4, ["by 2030"])
+
+
+def test_scoring_flags_a_non_claim_taken_as_a_claim():
+    case = load_case(CORPUS / "casip-electrive.json")
+    proposals = propose(case.article, KNOWLEDGE)
+    casip = next(
+        c for c in proposals.claims if c.phrase == "by 2030"
+    )  # its sentence says "founded in January"
+    result = score(case, replace(proposals, claims=(replace(casip, phrase="January"),)))
+    assert [n.phrase for n in result.violated] == ["January"]
 
 
 def test_corpus_dates_come_from_the_dateline_when_none_is_given():

@@ -44,7 +44,7 @@ from milestones.domain.intake.vocabulary import (
     TECHNOLOGY_LABEL,
     THIRD_PARTY,
 )
-from milestones.domain.targets import Target, parse_target
+from milestones.domain.targets import Target, TargetError, parse_target
 
 _RELATIVE_CLAUSE = re.compile(r"\b(?:which|who|whose|that)\b[^,]*$", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
@@ -313,12 +313,15 @@ def _reparse(phrase: Phrase, fiscal_month: int, published_on: date | None) -> Ta
     assert phrase.target is not None
     if fiscal_month == 1:
         return phrase.target
-    return parse_target(
-        phrase.text,
-        fiscal_year_start=fiscal_month,
-        opened_on=published_on or date.max,
-        stated_on=published_on,
-    )
+    try:
+        return parse_target(
+            phrase.text,
+            fiscal_year_start=fiscal_month,
+            opened_on=published_on or date.max,
+            stated_on=published_on,
+        )
+    except TargetError:  # an owner's fiscal month outside 1-12: the calendar year's reading stands
+        return phrase.target
 
 
 def _category(text: str) -> str | None:
