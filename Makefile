@@ -109,3 +109,9 @@ bench-webhooks: install
 .PHONY: bench-search
 bench-search: install
 	DATABASE_URL=$(BENCH_PG)/ssb_search_bench $(BIN)/python bench/search.py
+
+# Intake reader: recall/precision of claims on the annotated corpus (goals >= 90% / >= 85%) and a
+# 5,000-word article against 2,000 organisations in < 0.5 s (no database).
+.PHONY: bench-intake
+bench-intake: install
+	$(BIN)/python bench/intake.py

@@ -257,6 +257,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "milestones.models.Milestone.Status",
         "WebhookDeliveryStatusEnum": "milestones.models.WebhookDelivery.Status",
+        "ClaimStrengthEnum": "milestones.models.Milestone.ClaimStrength",
+        "OrganisationKindEnum": "milestones.models.Organisation.Kind",
+        "IntakeClaimKindEnum": "milestones.services.intake.applying.INTAKE_CLAIM_KINDS",
+        "IntakeMarkKindEnum": "milestones.api.serializers.intake.MARK_KINDS",
     },
 }
 

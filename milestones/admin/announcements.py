@@ -6,11 +6,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.html import format_html
 
 from milestones import selectors, services
 from milestones.admin import resources
 from milestones.admin.base import CuratedAdmin, CuratedForm, add_service_errors
+from milestones.admin.intake import intake_view
 from milestones.models import Announcement, Quote
 
 
@@ -84,6 +86,16 @@ class AnnouncementAdmin(CuratedAdmin):
     prepopulated_fields = {"slug": ("title",)}
     date_hierarchy = "published_on"
     inlines = [QuoteInline]
+    change_list_template = "admin/milestones/announcement/change_list.html"  # "Add from article"
+
+    def get_urls(self):
+        intake = self.admin_site.admin_view(lambda request: intake_view(request, self))
+        return [path("intake/", intake, name="milestones_announcement_intake"), *super().get_urls()]
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        # The button only for those who may confirm: it writes every kind of record.
+        extra_context = {**(extra_context or {}), "intake_allowed": services.intake_allowed(request.user)}
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="source")
     def link(self, announcement: Announcement) -> str:

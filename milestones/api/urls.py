@@ -1,10 +1,11 @@
-"""/api/v1/: the six resources, webhooks, the OpenAPI schema and its two readers (served from our static files)."""
+"""/api/v1/: the six resources, webhooks, the intake assistant, the OpenAPI schema and its two readers (served from our static files)."""
 
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from . import root, views
+from .intake import IntakeApplyView, IntakeView
 from .subscriptions import SubscriptionRequestView
 from .tokens import TokenRevokeView
 from .webhooks import WebhookEndpointViewSet
@@ -31,6 +32,8 @@ router.register("webhooks", WebhookEndpointViewSet, basename="webhook")
 urlpatterns = [
     path("subscriptions/", SubscriptionRequestView.as_view(), name="subscriptions"),
     path("token/", TokenRevokeView.as_view(), name="token"),
+    path("intake/", IntakeView.as_view(), name="intake"),
+    path("intake/apply/", IntakeApplyView.as_view(), name="intake-apply"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path(

@@ -2,6 +2,7 @@
 
 from .api import *  # noqa: F403
 from .curation import *  # noqa: F403
+from .intake import *  # noqa: F403
 from .milestones import *  # noqa: F403
 from .outlook import *  # noqa: F403
 from .search import *  # noqa: F403

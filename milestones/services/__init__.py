@@ -8,6 +8,7 @@ from .announcements import *  # noqa: F403
 from .beat import *  # noqa: F403
 from .digests import *  # noqa: F403
 from .editors import *  # noqa: F403
+from .intake import *  # noqa: F403
 from .milestones import *  # noqa: F403
 from .records import *  # noqa: F403
 from .reminders import *  # noqa: F403
