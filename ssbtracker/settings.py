@@ -15,6 +15,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from ssbtracker.apischema import SPECTACULAR_SETTINGS as API_SCHEMA_SETTINGS
 from ssbtracker.csp import CSP_PATH_OVERRIDES, content_security_policy  # noqa: F401
 from ssbtracker.env import (
     env_bool,
@@ -243,26 +244,7 @@ KNOX_TOKEN_MODEL = "milestones.ApiToken"
 # knox's own migrations would create its default token table even though ours replaces it.
 MIGRATION_MODULES = {"knox": None}
 REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token", "TOKEN_PREFIX": "ssb_"}
-SPECTACULAR_SETTINGS = {
-    "TITLE": "SSB Tracker API",
-    "DESCRIPTION": "Who promised what in solid-state batteries, by when, and whether it happened.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    # Fields such as a milestone's target are written as a phrase but read as an object.
-    "COMPONENT_SPLIT_REQUEST": True,
-    # A delivery's status is not a milestone's: each enum keeps a name of its own.
-    "ENUM_NAME_OVERRIDES": {
-        "StatusEnum": "milestones.models.Milestone.Status",
-        "WebhookDeliveryStatusEnum": "milestones.models.WebhookDelivery.Status",
-        "ClaimStrengthEnum": "milestones.models.Milestone.ClaimStrength",
-        "OrganisationKindEnum": "milestones.models.Organisation.Kind",
-        "IntakeClaimKindEnum": "milestones.services.intake.applying.INTAKE_CLAIM_KINDS",
-        "IntakeMarkKindEnum": "milestones.api.serializers.intake.MARK_KINDS",
-    },
-}
+SPECTACULAR_SETTINGS = API_SCHEMA_SETTINGS  # ssbtracker/apischema.py
 
 # One JSON object per line in production, a text line while DEBUG; every record carries the request id.
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json", choices=("json", "text"))
