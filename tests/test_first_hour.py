@@ -124,7 +124,15 @@ def test_bench_creates_its_database_when_missing():
 
 @pytest.mark.integration
 @pytest.mark.parametrize(
-    "script", ["bench/api.py", "bench/reminders.py", "bench/load.py", "bench/webhooks.py"]
+    "script",
+    [
+        "bench/api.py",
+        "bench/pages.py",
+        "bench/search.py",
+        "bench/reminders.py",
+        "bench/load.py",
+        "bench/webhooks.py",
+    ],
 )
 def test_bench_without_a_server_fails_in_one_line(script):
     env = {**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/ssb_first_hour_nowhere"}
