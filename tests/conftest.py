@@ -87,6 +87,13 @@ def browser() -> Iterator:
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """Django's PBKDF2 takes half a second per password on this machine, and most tests make
+    an editor; tests check who may do what, not the hash's strength (production keeps PBKDF2)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _outlook_uncached(settings) -> None:
     """Tests judge the data they just made: the outside view's cache is tested on its own."""
     settings.OUTLOOK_CACHE_SECONDS = 0
