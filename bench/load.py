@@ -126,12 +126,15 @@ class Client:
         headers |= {"Host": "127.0.0.1", "X-Bench-Kind": kind, "X-Bench-Phase": self.phase}
         started = time.perf_counter()
         try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-            response.read()
+            try:
+                response = self.send(method, path, body, headers)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # The server closed an idle keep-alive connection as we reused it (gunicorn's
+                # keepalive is 5 s; think times can be longer): as browsers and HTTP libraries
+                # do, send again once on a fresh connection. A failure on that one counts.
+                self.reconnect()
+                response = self.send(method, path, body, headers)
             status: int | str = response.status
-            if response.getheader("Connection", "").lower() == "close":
-                self.connection.close()
         except TimeoutError:
             status = "timeout"
             self.reconnect()
@@ -139,6 +142,14 @@ class Client:
             status = f"error:{type(error).__name__}"
             self.reconnect()
         return kind, status, time.perf_counter() - started
+
+    def send(self, method: str, path: str, body: bytes | None, headers: dict) -> http.client.HTTPResponse:
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        response.read()
+        if response.getheader("Connection", "").lower() == "close":
+            self.connection.close()
+        return response
 
     def reconnect(self) -> None:
         self.connection.close()
@@ -249,7 +260,9 @@ def run(label: str, app_dir: Path, env: dict, data: dict, args, workdir: Path) -
     port = free_port()
     server = start_gunicorn(env, port, workdir / f"gunicorn-{label}.log", app_dir)
     try:
-        single_client(port, data, 3)  # warm-up: imports, pools, template and page caches
+        # Warm every worker (a lone client's keep-alive connection reaches one): imports,
+        # connection pools, templates, the outside view and the page caches.
+        drive(port, data, 16, 2, 5, 0, "warm")
         single = single_client(port, data, args.single_per_kind)
         before = server_cpu_seconds(server.pid)
         loaded = drive(port, data, args.clients, args.processes, args.seconds, args.think, "load")
