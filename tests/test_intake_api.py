@@ -16,7 +16,8 @@ from tests.test_api_schema import _strict
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("relaxed_throttle")]
 
-SEED_ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "casip-article.txt"
+# The seed article (../shared/seeds/casip-article.txt), kept in the corpus so a clean clone has it.
+SEED_ARTICLE = Path(__file__).resolve().parent / "data" / "articles" / "casip-electrive.txt"
 ARTICLE = (
     "Tokyo, 13 February 2025 — Nissan plans to launch cars with all-solid-state batteries in FY2028, "
     "the company said on Thursday. Toyota wants solid-state cars on the road in 2027/28.\n\n"
@@ -25,7 +26,7 @@ ARTICLE = (
 
 
 def _article_text() -> str:
-    return SEED_ARTICLE.read_text(encoding="utf-8") if SEED_ARTICLE.exists() else ARTICLE
+    return SEED_ARTICLE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
