@@ -143,3 +143,26 @@ def webhook_settings(settings):
 def receiver() -> Iterator[Receiver]:
     with Receiver() as running:
         yield running
+
+
+@pytest.fixture
+def page_cache(settings, seed):
+    """The page cache on (as in production), checked on every request, empty at both ends."""
+    from django.core.cache import cache
+
+    settings.PAGE_CACHE_SECONDS = 300
+    settings.PAGE_CACHE_FRESH_SECONDS = 0
+    cache.clear()
+    yield settings
+    cache.clear()
+
+
+def signed_in_page(browser, live_server, client, user) -> Iterator:
+    """A 1400-px browser page on the live server, signed in as ``user`` through its session."""
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+    yield context.new_page()
+    context.close()

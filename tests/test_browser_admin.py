@@ -12,6 +12,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from milestones.models import Milestone
+from tests.conftest import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,14 +21,7 @@ CHANGELISTS = sorted((model._meta.app_label, model._meta.model_name) for model i
 
 @pytest.fixture
 def admin_page(browser, live_server, seed, admin_user, client) -> Iterator:
-    client.force_login(admin_user)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from signed_in_page(browser, live_server, client, admin_user)
 
 
 @pytest.mark.parametrize(("app_label", "model_name"), CHANGELISTS)

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from milestones.models import Announcement, Milestone, Organisation
+from tests.conftest import signed_in_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -30,14 +31,7 @@ def organisations_only(db) -> None:
 
 @pytest.fixture
 def editor_page(browser, live_server, organisations_only, editor, client) -> Iterator:
-    client.force_login(editor)
-    context = browser.new_context(viewport={"width": 1400, "height": 900}, base_url=live_server.url)
-    context.add_cookies(
-        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
-    )
-    page = context.new_page()
-    yield page
-    context.close()
+    yield from signed_in_page(browser, live_server, client, editor)
 
 
 def test_paste_the_seed_article_untick_one_claim_and_find_the_records_on_the_public_pages(editor_page):

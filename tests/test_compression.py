@@ -6,22 +6,12 @@ import gzip
 import json
 
 import pytest
-from django.core.cache import cache
 
 from milestones.web import caching
 
 pytestmark = pytest.mark.django_db
 
 GZIP = {"HTTP_ACCEPT_ENCODING": "gzip, deflate, br"}
-
-
-@pytest.fixture
-def page_cache(settings, seed):
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.PAGE_CACHE_FRESH_SECONDS = 0
-    cache.clear()
-    yield settings
-    cache.clear()
 
 
 def test_timeline_is_gzipped_for_a_client_that_accepts_it(client, seed):

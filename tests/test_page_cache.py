@@ -15,15 +15,6 @@ from milestones.web.caching import _key
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def page_cache(settings, seed):
-    settings.PAGE_CACHE_SECONDS = 300
-    settings.PAGE_CACHE_FRESH_SECONDS = 0
-    cache.clear()
-    yield settings
-    cache.clear()
-
-
 def rename_toyota(title: str) -> None:
     toyota = Milestone.objects.get(owner__slug="toyota")
     toyota.title = title
