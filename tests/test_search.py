@@ -190,3 +190,71 @@ def test_gin_indexes_exist_and_serve_the_search(world, postgres):
     assert "Bitmap Index Scan on announcement_search_gin" in announcements
     # The organisation part is an index condition too, not a join that reads every row.
     assert "Index Cond: (owner_id = ANY ($" in milestones
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "text",
+    [
+        "battery",
+        "batteries",
+        "Toyo",
+        "pilot lin",
+        "pilot line",
+        "the",
+        "sulfide or oxide",
+        '"pilot line"',
+        "cells -oxide",
+    ],
+)
+def test_the_match_finds_the_rows_the_ranking_query_finds(world, postgres, text):
+    # Rows are matched with the prefix form alone (one term keeps the planner's estimate
+    # true) and ranked with whole | prefix: both must find the same rows.
+    from django.contrib.postgres.search import SearchVectorExact
+
+    from milestones.models import Milestone
+    from milestones.selectors.search import StoredVector, match_query, search_query
+
+    def rows(model, query):
+        return set(
+            model.objects.filter(SearchVectorExact(StoredVector(), query)).values_list("pk", flat=True)
+        )
+
+    for model in (Milestone, Announcement):
+        assert rows(model, match_query(text)) == rows(model, search_query(text)), (model.__name__, text)
+
+
+def _fastupdate() -> dict[str, str | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, array_to_string(reloptions, ',') FROM pg_class WHERE relname = ANY(%s)",
+            [list(INDEXES)],
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.mark.postgres
+def test_new_rows_go_straight_into_the_gin_indexes(world, postgres):
+    # No pending list for every search to scan until a vacuum merges it (migration 0011).
+    assert _fastupdate() == dict.fromkeys(INDEXES, "fastupdate=off")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'pgstattuple'")
+        if cursor.fetchone() is None:
+            pytest.skip("PostgreSQL's pgstattuple extension (to read the pending list) is not installed")
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pgstattuple")  # rolled back with the test
+        for i in range(50):
+            make_milestone(title=f"Halide sample batch {i}")
+            AnnouncementFactory(title=f"Halide news {i}", summary="Words for the index.")
+        for index in INDEXES:
+            cursor.execute("SELECT pending_pages, pending_tuples FROM pgstatginindex(%s::regclass)", [index])
+            assert cursor.fetchone() == (0, 0), index
+    assert len(found("halide")) == 50
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_migration_0011_reverses_and_reapplies(postgres):
+    call_command("migrate", "milestones", "0010", verbosity=0)
+    assert _fastupdate() == dict.fromkeys(INDEXES, None)
+    call_command("migrate", "milestones", verbosity=0)
+    assert _fastupdate() == dict.fromkeys(INDEXES, "fastupdate=off")
