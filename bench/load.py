@@ -370,7 +370,8 @@ def main() -> int:
     if args.before:
         runs.append(run(f"before ({args.before})", export(args.before, workdir), env, data, args, workdir))
     runs.append(run("now", ROOT, env, data, args, workdir))
-    misses = [miss for figures in runs for miss in report(figures, args.seconds)]
+    # The earlier commit's table is the yardstick; the goals are the current code's.
+    misses = [report(figures, args.seconds) for figures in runs][-1]
     throttled_env = {**env, "API_THROTTLE_ANON": "300/minute", "API_THROTTLE_USER": "1200/minute"}
     port = free_port()
     server = start_gunicorn(throttled_env, port, workdir / "gunicorn-throttled.log")

@@ -329,10 +329,13 @@ CACHES = {
 }
 
 # Heavy reader pages (timeline, lists) are cached whole, keyed by a fingerprint of
-# the data they show, so an edit is visible on the next request (0 turns it off).
+# the data they show (milestones/web/caching.py says when an edit shows; 0 turns it off).
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 300, minimum=0)
 # How long a cached page is served without even checking the data: edits show within this.
 PAGE_CACHE_FRESH_SECONDS = env_int("PAGE_CACHE_FRESH_SECONDS", 10, minimum=0)
+# A changed page confirmed current less than this long ago is served to anonymous readers
+# while it is redrawn after the response (0: every reader waits for the redraw).
+PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 60, minimum=0)
 OUTLOOK_CACHE_SECONDS = env_int("OUTLOOK_CACHE_SECONDS", 600, minimum=0)  # outside view, while claims hold
 # Pages may not be framed; only the /embed/ views opt out (xframe_options_exempt).
 X_FRAME_OPTIONS = "DENY"

@@ -147,11 +147,13 @@ def receiver() -> Iterator[Receiver]:
 
 @pytest.fixture
 def page_cache(settings, seed):
-    """The page cache on (as in production), checked on every request, empty at both ends."""
+    """The page cache on (as in production), checked on every request, every redraw waited
+    for (no stale page while redrawing), empty at both ends."""
     from django.core.cache import cache
 
     settings.PAGE_CACHE_SECONDS = 300
     settings.PAGE_CACHE_FRESH_SECONDS = 0
+    settings.PAGE_CACHE_STALE_SECONDS = 0
     cache.clear()
     yield settings
     cache.clear()

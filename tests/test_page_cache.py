@@ -84,3 +84,59 @@ def test_editing_only_a_description_keeps_the_timeline_but_not_the_search_page(c
     services.milestone_save(milestone=toyota, data={"title": "Toyota: a renamed launch"})
     response = client.get("/")
     assert response["X-Page-Cache"] == "miss" and "Toyota: a renamed launch" in response.content.decode()
+
+
+# Stale-while-revalidate: a reader never waits for a redraw of a recently confirmed page.
+
+
+def test_an_anonymous_reader_gets_the_previous_page_and_the_redraw_follows_the_response(client, page_cache):
+    page_cache.PAGE_CACHE_STALE_SECONDS = 60
+    old = client.get("/").content.decode()
+    rename_toyota("Toyota: renamed launch")
+    response = client.get("/")  # the test client, like a WSGI server, closes the response after it
+    assert response["X-Page-Cache"] == "stale" and response.content.decode() == old
+    assert "Toyota: renamed launch" not in response.content.decode()
+    following = client.get("/")  # drawn when the stale answer was closed
+    assert following["X-Page-Cache"] == "hit" and "Toyota: renamed launch" in following.content.decode()
+
+
+def test_a_visitor_with_a_session_waits_for_the_redraw_and_sees_the_edit(editor_client, page_cache):
+    page_cache.PAGE_CACHE_STALE_SECONDS = 60
+    editor_client.get("/")
+    rename_toyota("Toyota: renamed launch")
+    response = editor_client.get("/")
+    assert response["X-Page-Cache"] == "miss" and "Toyota: renamed launch" in response.content.decode()
+
+
+def test_a_page_not_confirmed_within_the_stale_window_is_redrawn_before_answering(client, page_cache):
+    page_cache.PAGE_CACHE_STALE_SECONDS = 60
+    with time_machine.travel(timezone.now() + timedelta(days=1), tick=False) as traveller:
+        client.get("/")
+        traveller.shift(61)
+        rename_toyota("Toyota: renamed launch")
+        response = client.get("/")
+    assert response["X-Page-Cache"] == "miss" and "Toyota: renamed launch" in response.content.decode()
+
+
+def test_a_failed_redraw_after_the_response_is_logged_and_the_next_reader_draws(
+    client, page_cache, monkeypatch, caplog
+):
+    from milestones.web.views import timeline
+
+    page_cache.PAGE_CACHE_STALE_SECONDS = 60
+    old = client.get("/").content
+    rename_toyota("Toyota: renamed launch")
+    drawn = timeline.timeline_context
+
+    def broken(request):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(timeline, "timeline_context", broken)
+    with caplog.at_level("ERROR", logger="milestones.web.caching"):
+        response = client.get("/")
+    assert response.status_code == 200 and response.content == old  # the reader never saw it
+    assert "redrawing" in caplog.text and "the database went away" in caplog.text
+    assert cache.get(_key(response.wsgi_request, "home") + ":drawing") is None  # the lock is freed
+    monkeypatch.setattr(timeline, "timeline_context", drawn)
+    assert client.get("/")["X-Page-Cache"] == "stale"  # the next reader's redraw succeeds…
+    assert "Toyota: renamed launch" in client.get("/").content.decode()  # …for the one after

@@ -8,10 +8,16 @@ pages show) from when it was drawn:
 - younger than ``PAGE_CACHE_FRESH_SECONDS``: served as it is (no query at all);
 - older: served if the data's fingerprint is unchanged, else drawn again — by
   one process only; the others keep serving the previous page meanwhile, so a
-  burst of edits under load cannot make every request redraw the chart.
+  burst of edits under load cannot make every request redraw the chart;
+- changed, and last confirmed current less than ``PAGE_CACHE_STALE_SECONDS``
+  ago: an anonymous reader gets the previous page at once and the same thread
+  redraws it after the response has gone out (stale-while-revalidate), so no
+  reader waits the better part of a second for a redraw. A visitor with a
+  session (an editor) always waits for the redraw and sees their edit.
 
-So an edit shows within ``PAGE_CACHE_FRESH_SECONDS`` and there is no
-invalidation code. Only the body and status are cached; headers (CSP,
+So an edit shows within ``PAGE_CACHE_FRESH_SECONDS`` to an editor, and a page is
+never more than ``PAGE_CACHE_STALE_SECONDS`` behind the data for anyone; there is
+no invalidation code. Only the body and status are cached; headers (CSP,
 request id) are added per request by the middleware. Pages whose forms carry
 a CSRF token are never cached.
 
@@ -27,6 +33,7 @@ one clock for the page cache, ``ETag``, ``Last-Modified`` and the 304 decision.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +48,8 @@ from django.utils.http import http_date, quote_etag
 from django.utils.text import compress_string
 
 from milestones import selectors
+
+logger = logging.getLogger(__name__)
 
 
 def _key(request: HttpRequest, view_name: str) -> str:
@@ -115,10 +124,11 @@ def _accepts_gzip(request: HttpRequest) -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
-def _respond(request: HttpRequest, entry: dict, state: str) -> HttpResponse:
+def _respond(request: HttpRequest, entry: dict, state: str, after=None) -> HttpResponse:
     gzipped = _accepts_gzip(request)
     body = entry["gzip"] if gzipped else entry["body"]
-    response = HttpResponse(body, status=entry["status"], content_type=entry["content_type"])
+    kind, extra = (HttpResponse, {}) if after is None else (_ThenRedraw, {"after": after})
+    response = kind(body, status=entry["status"], content_type=entry["content_type"], **extra)
     if gzipped:
         response["Content-Encoding"] = "gzip"
     patch_vary_headers(response, ("Accept-Encoding",))
@@ -148,16 +158,50 @@ def cached_page(view=None, *, descriptions: bool = False):
         # Changed data: one process redraws; the rest serve the previous page meanwhile.
         if entry and not cache.add(f"{key}:drawing", 1, 30):
             return _respond(request, entry, "stale")
-        response = view(request, *args, **kwargs)
-        if response.status_code in (200, 400) and not response.streaming and not response.cookies:
-            drawn = {"fingerprint": fingerprint, "checked_at": now, "status": response.status_code,
-                     "content_type": response["Content-Type"], "body": response.content,
-                     "gzip": compress_string(response.content)}  # fmt: skip
-            cache.set(key, drawn, seconds)
-            cache.delete(f"{key}:drawing")
-            return _respond(request, drawn, "miss")
-        cache.delete(f"{key}:drawing")
-        response["X-Page-Cache"] = "miss"
-        return response
+
+        def draw() -> HttpResponse:
+            try:
+                response = view(request, *args, **kwargs)
+                if response.status_code in (200, 400) and not response.streaming and not response.cookies:
+                    drawn = {"fingerprint": fingerprint, "checked_at": now, "status": response.status_code,
+                             "content_type": response["Content-Type"], "body": response.content,
+                             "gzip": compress_string(response.content)}  # fmt: skip
+                    cache.set(key, drawn, seconds)
+                    return _respond(request, drawn, "miss")
+            finally:
+                cache.delete(f"{key}:drawing")
+            response["X-Page-Cache"] = "miss"
+            return response
+
+        if entry and _may_wait_for_the_redraw(request, entry, now):
+            return _respond(request, entry, "stale", after=draw)
+        return draw()
 
     return wrapper
+
+
+def _may_wait_for_the_redraw(request: HttpRequest, entry: dict, now: float) -> bool:
+    """Whether this reader gets the previous page while it is redrawn: it was confirmed
+    current recently enough, and the reader has no session (an editor sees their edit)."""
+    recent = now - entry["checked_at"] < settings.PAGE_CACHE_STALE_SECONDS
+    return recent and settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+class _ThenRedraw(HttpResponse):
+    """A response that runs ``after`` once the server has sent it: WSGI servers call
+    ``close()`` when the body has gone out, and Django's ``close()`` then ends the request
+    (its signal returns the database connection), so the redraw runs just before that."""
+
+    def __init__(self, *args, after, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._after = after
+
+    def close(self) -> None:
+        after, self._after = self._after, None
+        try:
+            if after is not None:
+                after()
+        except Exception:
+            logger.exception("page cache: redrawing %s after the response failed", self)
+        finally:
+            super().close()
