@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
 from milestones import services
@@ -127,6 +129,33 @@ def test_cursor_pages_reach_every_milestone_once_with_open_ends_mixed_in(client,
         url = page["next"]
     closed = ["2026-12-31", "2027-12-31", "2027-12-31"]
     assert seen == (closed + [None] * 3 if ordering == "deadline" else [None] * 3 + closed[::-1])
+
+
+def test_pages_cross_from_dated_to_open_ended_rows_and_back_with_one_extra_query_at_most(client):
+    # A dated cursor reads its range of dated rows (an index range); only the page that runs
+    # out of them reads the open-ended ones, in one more query.
+    owner = OrganisationFactory()
+    for target in ("2026", "2027", "2028", "after 2030", "2029 and beyond", "2031 onwards", "2032 onwards"):
+        make_milestone(owner=owner, target=target)
+    with CaptureQueriesContext(connection) as first_page:
+        page = client.get(f"{API}/milestones/?page_size=2").json()
+    pages, counts, url = [page], [], page["next"]
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url).json()
+        pages.append(page)
+        counts.append(len(queries))
+        url = page["next"]
+    ends = [[row["target"]["end"] for row in page["results"]] for page in pages]
+    assert ends == [["2026-12-31", "2027-12-31"], ["2028-12-31", None], [None, None], [None]]
+    assert counts[0] == len(first_page) + 1  # the page that crosses over
+    assert counts[1:] == [len(first_page)] * 2  # past it, the cursor is open-ended itself
+    back, url = [], pages[-1]["previous"]
+    while url:
+        page = client.get(url).json()
+        back.insert(0, [row["slug"] for row in page["results"]])
+        url = page["previous"]
+    assert back == [[row["slug"] for row in page["results"]] for page in pages[:-1]]
 
 
 def test_active_on_filter_includes_an_open_window_after_its_start(client, open_ended):

@@ -205,7 +205,7 @@ class Milestone(TargetFields, TimeStamped):
         return self.title
 
     def save(self, *args, **kwargs) -> None:
-        before = getattr(self, "_listed_loaded", None)
+        before = self._listed_before()
         if self._state.adding or before is None or before != self._listed_values():
             self.listed_changed_at = timezone.now()
             update_fields = kwargs.get("update_fields")
@@ -219,17 +219,24 @@ class Milestone(TargetFields, TimeStamped):
 
     @classmethod
     def from_db(cls, db, field_names, values):
+        # Keep the row as loaded; only a save compares it (a page loads thousands of rows
+        # and saves none, so picking the listed fields out here cost more than the rest).
         instance = super().from_db(db, field_names, values)
-        instance._listed_loaded = instance._listed_values()
+        instance._loaded_row = (field_names, values)
         return instance
+
+    def _listed_before(self) -> tuple | None:
+        """The listed fields as loaded or last saved; None when unknown (one was deferred)."""
+        if "_listed_loaded" in self.__dict__:
+            return self._listed_loaded
+        row = self.__dict__.get("_loaded_row")
+        if row is None:
+            return None
+        return _listed_of(dict(zip(*row, strict=True)))
 
     def _listed_values(self) -> tuple | None:
         """The listed fields as they are now; None when one was not loaded (deferred)."""
-        loaded = self.__dict__
-        names = _listed_field_names()
-        if any(name not in loaded for name in names):
-            return None
-        return tuple(loaded[name] for name in names)
+        return _listed_of(self.__dict__)
 
     @property
     def is_final(self) -> bool:
@@ -301,3 +308,11 @@ def _listed_field_names() -> tuple[str, ...]:
 
 
 _LISTED: tuple[str, ...] | None = None
+
+
+def _listed_of(values: dict) -> tuple | None:
+    """The listed fields from ``values`` (by attname); None when one is missing (deferred)."""
+    names = _listed_field_names()
+    if any(name not in values for name in names):
+        return None
+    return tuple(values[name] for name in names)
