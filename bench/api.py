@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from benchdb import ensure_database
+from benchdb import ensure_database, settle
 from benchserve import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,9 +69,9 @@ def build(rng: random.Random, rebuild: bool, scale: float) -> None:
         return
     print("building the data set…", flush=True)
     started = time.perf_counter()
+    # TRUNCATE, not DELETE: a rebuilt table starts compact instead of twice its size.
+    call_command("flush", "--noinput", verbosity=0)
     with transaction.atomic():
-        for model in (TargetRevision, Milestone, Announcement, Organisation, Publisher):
-            model.objects.all().delete()
         countries = ["CN", "JP", "KR", "US", "DE", "FR", "GB", "SE", "CA", "IN"]
         publishers = Publisher.objects.bulk_create(
             Publisher(name=f"Publisher {i}", slug=f"publisher-{i}") for i in range(200)
@@ -178,8 +178,7 @@ def build(rng: random.Random, rebuild: bool, scale: float) -> None:
                 (link(milestone=m, **{column: other}) for m in milestones for other in pick()),
                 batch_size=5000,
             )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settle()
     print(
         f"built in {time.perf_counter() - started:.1f}s: {organisations} organisations, "
         f"{announcement_count} announcements, {milestone_count} milestones, {len(revisions)} revisions"

@@ -25,7 +25,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchdb import ensure_database
+from benchdb import ensure_database, settle
 from benchserve import free_port, serve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,8 +68,7 @@ def build(count: int) -> None:
     print(f"building {count} milestones…", flush=True)
     call_command("flush", "--noinput", verbosity=0)
     populate(count)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settle()
 
 
 def populate(count: int) -> None:

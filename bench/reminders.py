@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ssbtracker.settings")
 
 import django
-from benchdb import ensure_database
+from benchdb import ensure_database, settle
 
 django.setup()
 
@@ -134,8 +134,7 @@ def populate(*, milestones: int, subscriptions: int, years: int, seed: int = 5) 
             )
         )
     Subscription.objects.bulk_create(subs, batch_size=5000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    settle()
 
 
 def timed_scan() -> tuple[float, int]:

@@ -32,16 +32,19 @@ class Links:
 
     def __init__(self, request) -> None:
         self.origin = request.build_absolute_uri("/")[:-1] if request is not None else ""
-        self._templates: dict[str, str] = {}
-        self._pages: dict[type, str] = {}
+        # Each route as the text before and after its key: a page joins several hundred links.
+        self._templates: dict[str, tuple[str, str]] = {}
+        self._pages: dict[type, tuple[str, str]] = {}
 
     def api(self, route: str, key: Any) -> str:
         template = self._templates.get(route)
         if template is None:
-            kwargs = {"pk": _PK_KEY} if route == "relation" else {"slug": _SLUG_KEY}
-            template = self.origin + reverse(f"api:{route}-detail", kwargs=kwargs)
-            self._templates[route] = template
-        return template.replace(_PK_KEY if route == "relation" else _SLUG_KEY, str(key))
+            placeholder = _PK_KEY if route == "relation" else _SLUG_KEY
+            kwargs = {"pk" if route == "relation" else "slug": placeholder}
+            template = self._templates[route] = _split(
+                self.origin + reverse(f"api:{route}-detail", kwargs=kwargs), placeholder
+            )
+        return f"{template[0]}{key}{template[1]}"
 
     def page(self, obj: Any) -> str:
         # The model's own get_absolute_url(), asked once per model and request with a placeholder.
@@ -49,8 +52,16 @@ class Links:
         model = getattr(obj, "page_model", None) or type(obj)
         template = self._pages.get(model)
         if template is None:
-            template = self._pages[model] = self.origin + model(slug=_SLUG_KEY).get_absolute_url()
-        return template.replace(_SLUG_KEY, obj.slug)
+            url = self.origin + model(slug=_SLUG_KEY).get_absolute_url()
+            template = self._pages[model] = _split(url, _SLUG_KEY)
+        return f"{template[0]}{obj.slug}{template[1]}"
+
+
+def _split(url: str, placeholder: str) -> tuple[str, str]:
+    before, found, after = url.partition(placeholder)
+    if not found or placeholder in after:
+        raise ValueError(f"{url!r} must hold {placeholder!r} once")
+    return before, after
 
 
 def links(context: dict) -> Links:
