@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -261,9 +262,22 @@ def _test_database_env() -> dict[str, str]:
 @pytest.fixture
 def gunicorn(tmp_path, django_db_setup) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     """collectstatic with production settings, then gunicorn with our config on a free loopback port."""
+    with serving(tmp_path) as served:
+        yield served
+
+
+@contextlib.contextmanager
+def serving(tmp_path: Path, **extra: str) -> Iterator[tuple[str, Path, subprocess.Popen]]:
     port = _free_port()
     env = production_env(
-        tmp_path, BIND=f"127.0.0.1:{port}", WEB_CONCURRENCY="1", GUNICORN_THREADS="2", **_test_database_env()
+        tmp_path,
+        **{
+            "BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": "1",
+            "GUNICORN_THREADS": "2",
+            **_test_database_env(),
+            **extra,
+        },
     )
     collected = manage(env, "collectstatic", "--noinput", "-v0")
     assert collected.returncode == 0, collected.stderr
@@ -311,3 +325,30 @@ def test_gunicorn_answers_healthz_and_logs_json_with_the_request_id(gunicorn):
     lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
     logged = [line for line in lines if line.get("request_id") == "deploy-test-42" and line.get("path")]
     assert logged and logged[0]["status"] == 200 and logged[0]["method"] == "GET"
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_answers_a_reader_from_the_previous_page_and_redraws_after_the_response(
+    tmp_path, postgres, django_db_setup
+):
+    # The redraw runs when gunicorn closes the response it has sent (WSGI close()); with one
+    # thread the next request waits for that thread, so it must find the page redrawn.
+    from milestones import services
+    from tests.factories import make_milestone
+
+    milestone = make_milestone(title="Alpha cells in cars", target="2028")
+    env = {"PAGE_CACHE_FRESH_SECONDS": "0", "PAGE_CACHE_STALE_SECONDS": "60", "GUNICORN_THREADS": "1",
+           "CACHE_KEY_PREFIX": f"deploy-swr-{secrets.token_hex(4)}"}  # fmt: skip
+    with serving(tmp_path, **env) as (base_url, _, _):
+        first = _get(f"{base_url}/")
+        assert first.headers["X-Page-Cache"] == "miss" and "Alpha cells in cars" in first.read().decode()
+        services.milestone_save(milestone=milestone, data={"title": "Beta cells in cars"})
+        stale = _get(f"{base_url}/")
+        body = stale.read().decode()
+        assert stale.headers["X-Page-Cache"] == "stale"
+        assert "Alpha cells in cars" in body and "Beta cells in cars" not in body
+        redrawn = _get(f"{base_url}/")
+        assert redrawn.headers["X-Page-Cache"] == "hit" and "Beta cells in cars" in redrawn.read().decode()
+        signed_in = _get(f"{base_url}/", Cookie="sessionid=anything")  # a session waits, never stale
+        assert signed_in.headers["X-Page-Cache"] in ("hit", "miss")
