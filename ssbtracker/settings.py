@@ -335,7 +335,7 @@ PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 0 if DEBUG else 300, minimum=
 PAGE_CACHE_FRESH_SECONDS = env_int("PAGE_CACHE_FRESH_SECONDS", 10, minimum=0)
 # A changed page confirmed current less than this long ago is served to anonymous readers
 # while it is redrawn after the response (0: every reader waits for the redraw).
-PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 60, minimum=0)
+PAGE_CACHE_STALE_SECONDS = env_int("PAGE_CACHE_STALE_SECONDS", 20, minimum=0)
 OUTLOOK_CACHE_SECONDS = env_int("OUTLOOK_CACHE_SECONDS", 600, minimum=0)  # outside view, while claims hold
 # Pages may not be framed; only the /embed/ views opt out (xframe_options_exempt).
 X_FRAME_OPTIONS = "DENY"
