@@ -9,11 +9,12 @@ import io
 import json
 import urllib.error
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import UTC, date, datetime
 
 import feedparser
 import icalendar
 import pytest
+import time_machine
 from django.core import mail as outbox_module
 from django.core.cache import cache
 from django.test import Client
@@ -230,7 +231,9 @@ def test_admin_deadline_year_that_is_not_a_year_shows_a_message(editor_client, s
 
 @pytest.fixture
 def throttled(settings):
-    """A tight anonymous limit with fresh counters (they live in the cache)."""
+    """A tight anonymous limit with fresh counters. Counters live in the shared cache, one
+    per client and clock-aligned minute: the clock stands still at a minute no other test
+    uses, so neither a minute boundary nor another worker's requests from 127.0.0.1 count."""
 
     def limit(rate: str) -> None:
         settings.REST_FRAMEWORK = {
@@ -239,7 +242,8 @@ def throttled(settings):
         }
 
     cache.clear()
-    yield limit
+    with time_machine.travel(datetime(2033, 7, 8, 9, 10, 5, tzinfo=UTC), tick=False):
+        yield limit
     cache.clear()
 
 

@@ -9,6 +9,7 @@ from datetime import date
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponsePermanentRedirect, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -194,19 +195,26 @@ class CuratedViewSet(viewsets.ModelViewSet):
         )
 
     def _checked_object(self):
-        """The object, its row locked and its version compared with If-Match by the service."""
-        instance = self.get_object()
+        """The object, its row locked and its version compared with If-Match by the service.
+
+        The object is read whole once, after the lock (a read before it could be stale by
+        the time the write lands); before it only its id is looked up, for the 404."""
+        queryset = self.filter_queryset(self.get_queryset()).order_by().values_list("pk", flat=True)
+        lookup = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        pk = get_object_or_404(queryset, **{self.lookup_field: lookup})
         tags = if_match_tags(self.request)
+        read: list = []
+
+        def current(row) -> str:
+            # After the lock: the representation as it is now, not as first read.
+            read.append(self.get_object())
+            return etag_for(self.get_serializer(read[-1]).data)
+
         try:
-            services.version_check(
-                instance=instance,
-                expected=tags,
-                # After the lock: the representation as it is now, not as first read.
-                current=lambda row: etag_for(self.get_serializer(self.get_object()).data),
-            )
+            services.version_check(instance=queryset.model(pk=pk), expected=tags, current=current)
         except services.StaleWrite as error:
             raise PreconditionFailed(str(error)) from None
-        return self.get_object()
+        return read[-1] if read else self.get_object()
 
     def update(self, request: Request, *args, partial: bool = False, **kwargs) -> Response:
         with transaction.atomic():
