@@ -174,7 +174,7 @@ def cached_page(view=None, *, descriptions: bool = False):
             return response
 
         if entry and _may_wait_for_the_redraw(request, entry, now):
-            return _respond(request, entry, "stale", after=draw)
+            return _respond(request, entry, "stale", after=partial(_redraw, draw, request.get_full_path()))
         return draw()
 
     return wrapper
@@ -185,6 +185,13 @@ def _may_wait_for_the_redraw(request: HttpRequest, entry: dict, now: float) -> b
     current recently enough, and the reader has no session (an editor sees their edit)."""
     recent = now - entry["checked_at"] < settings.PAGE_CACHE_STALE_SECONDS
     return recent and settings.SESSION_COOKIE_NAME not in request.COOKIES
+
+
+def _redraw(draw, path: str) -> None:
+    try:
+        draw()
+    except Exception:
+        logger.exception("page cache: redrawing %s after the response failed", path)
 
 
 class _ThenRedraw(HttpResponse):
@@ -201,7 +208,5 @@ class _ThenRedraw(HttpResponse):
         try:
             if after is not None:
                 after()
-        except Exception:
-            logger.exception("page cache: redrawing %s after the response failed", self)
         finally:
             super().close()
