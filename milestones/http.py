@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
+
+# Keys that match the routes' patterns (a slug, a numeric id), swapped for the real one.
+_PLACEHOLDERS = {"slug": "__key__", "pk": "9081726354"}
 
 
 def client_address(request: HttpRequest) -> str:
@@ -26,3 +32,33 @@ def client_address(request: HttpRequest) -> str:
 def site_url(path: str) -> str:
     """An absolute link for mail, exports and feeds read outside a request."""
     return f"{settings.SITE_URL}{path}"
+
+
+class RouteLinks:
+    """Links to one route after another for many rows: ``reverse()`` (tens of microseconds,
+    it reads request-local state) runs once per route with a placeholder key, and each
+    link is the text around it joined with the row's key. ``prefix`` goes in front (an
+    absolute API link's origin)."""
+
+    __slots__ = ("_prefix", "_routes")
+
+    def __init__(self, prefix: str = "") -> None:
+        self._prefix = prefix
+        self._routes: dict[str, tuple[str, str]] = {}
+
+    def url(self, route: str, key: Any, *, kwarg: str = "slug") -> str:
+        parts = self._routes.get(route)
+        if parts is None:
+            placeholder = _PLACEHOLDERS[kwarg]
+            parts = self._routes[route] = around(
+                self._prefix + reverse(route, kwargs={kwarg: placeholder}), placeholder
+            )
+        return f"{parts[0]}{key}{parts[1]}"
+
+
+def around(url: str, placeholder: str) -> tuple[str, str]:
+    """The text of ``url`` before and after ``placeholder``, which it must hold once."""
+    before, found, after = url.partition(placeholder)
+    if not found or placeholder in after:
+        raise ValueError(f"{url!r} must hold {placeholder!r} once")
+    return before, after

@@ -15,16 +15,15 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
 from milestones.domain.outlook import REASONS
+from milestones.http import RouteLinks, around
 from milestones.models import Announcement, Milestone, Organisation, Person, Publisher, TargetRevision
 from milestones.selectors import ClaimOutcome, OutsideView, ReferenceClass, SlipRecord, TrackRecord
 
-# Placeholders that match the routes' patterns, swapped for the real key after reversing once.
-_SLUG_KEY, _PK_KEY = "__key__", "9081726354"
+_SLUG_KEY = "__key__"  # a page's slug placeholder, swapped for the row's
 
 
 class Links:
@@ -32,19 +31,11 @@ class Links:
 
     def __init__(self, request) -> None:
         self.origin = request.build_absolute_uri("/")[:-1] if request is not None else ""
-        # Each route as the text before and after its key: a page joins several hundred links.
-        self._templates: dict[str, tuple[str, str]] = {}
+        self._api = RouteLinks(self.origin)
         self._pages: dict[type, tuple[str, str]] = {}
 
     def api(self, route: str, key: Any) -> str:
-        template = self._templates.get(route)
-        if template is None:
-            placeholder = _PK_KEY if route == "relation" else _SLUG_KEY
-            kwargs = {"pk" if route == "relation" else "slug": placeholder}
-            template = self._templates[route] = _split(
-                self.origin + reverse(f"api:{route}-detail", kwargs=kwargs), placeholder
-            )
-        return f"{template[0]}{key}{template[1]}"
+        return self._api.url(f"api:{route}-detail", key, kwarg="pk" if route == "relation" else "slug")
 
     def page(self, obj: Any) -> str:
         # The model's own get_absolute_url(), asked once per model and request with a placeholder.
@@ -53,15 +44,8 @@ class Links:
         template = self._pages.get(model)
         if template is None:
             url = self.origin + model(slug=_SLUG_KEY).get_absolute_url()
-            template = self._pages[model] = _split(url, _SLUG_KEY)
+            template = self._pages[model] = around(url, _SLUG_KEY)
         return f"{template[0]}{obj.slug}{template[1]}"
-
-
-def _split(url: str, placeholder: str) -> tuple[str, str]:
-    before, found, after = url.partition(placeholder)
-    if not found or placeholder in after:
-        raise ValueError(f"{url!r} must hold {placeholder!r} once")
-    return before, after
 
 
 def links(context: dict) -> Links:

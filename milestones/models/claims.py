@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from django.conf import settings
@@ -299,15 +300,11 @@ class TargetRevision(models.Model):
         return (self.new_end - self.old_end).days
 
 
+@functools.cache
 def _listed_field_names() -> tuple[str, ...]:
-    global _LISTED
-    if _LISTED is None:
-        fields = Milestone._meta.concrete_fields
-        _LISTED = tuple(f.attname for f in fields if f.attname not in Milestone.UNLISTED_FIELDS)
-    return _LISTED
-
-
-_LISTED: tuple[str, ...] | None = None
+    return tuple(
+        f.attname for f in Milestone._meta.concrete_fields if f.attname not in Milestone.UNLISTED_FIELDS
+    )
 
 
 def _listed_of(values: dict) -> tuple | None:

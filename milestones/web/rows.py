@@ -10,10 +10,10 @@ labels into text once, in the request's language and script prefix.
 from __future__ import annotations
 
 from django.db.models import TextChoices
-from django.urls import reverse
 from django.utils.translation import get_language
 
-_SLUG_KEY = "__slug__"
+from milestones.http import RouteLinks
+
 _labels: dict[tuple[type, str | None], dict[str, str]] = {}
 
 
@@ -21,15 +21,12 @@ class Rows:
     __slots__ = ("_labels", "_routes")
 
     def __init__(self) -> None:
-        self._routes: dict[str, str] = {}
+        self._routes = RouteLinks()
         self._labels: dict[type, dict[str, str]] = {}
 
     def url(self, route: str, slug: str) -> str:
         """``reverse(route, kwargs={"slug": slug})``, as a model's ``get_absolute_url()`` gives it."""
-        template = self._routes.get(route)
-        if template is None:
-            template = self._routes[route] = reverse(route, kwargs={"slug": _SLUG_KEY})
-        return template.replace(_SLUG_KEY, slug)
+        return self._routes.url(route, slug)
 
     def label(self, choices: type[TextChoices], value: str) -> str:
         """The display label of ``value`` (``get_FOO_display()``) as text."""
