@@ -29,8 +29,11 @@ _SLUG_KEY = "__key__"  # a page's slug placeholder, swapped for the row's
 class Links:
     """Absolute API and page URLs for one request; reverse() runs once per route, not per row."""
 
-    def __init__(self, request) -> None:
-        self.origin = request.build_absolute_uri("/")[:-1] if request is not None else ""
+    def __init__(self, request, *, origin: str | None = None) -> None:
+        """Links for ``request``; without one (a webhook's payload), for ``origin``."""
+        if origin is None:
+            origin = request.build_absolute_uri("/")[:-1] if request is not None else ""
+        self.origin = origin
         self._api = RouteLinks(self.origin)
         self._pages: dict[type, tuple[str, str]] = {}
 

@@ -24,8 +24,7 @@ EVENT_CHOICES = list(rules.EVENT_TYPES)
 
 
 def _links() -> Links:
-    link = Links(None)
-    link.origin = settings.SITE_URL
+    link = Links(None, origin=settings.SITE_URL)
     return link
 
 
